@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts import views as account_views
+from healthstack import views
+
+urlpatterns = [
+    path("", include("hospitals.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("dashboard/", account_views.dashboard, name="dashboard"),
+    path("me/", include("accounts.me_urls")),
+    path("notifications/", include("notifications.urls")),
+    path("manage/<slug:hospital_slug>/", include("hospitals.manage_urls")),
+    path("admin/", admin.site.urls),
+    path("healthz", views.healthz, name="healthz"),
+]
+
+handler400 = "healthstack.views.error_400"
+handler403 = "healthstack.views.error_403"
+handler404 = "healthstack.views.error_404"
+handler500 = "healthstack.views.error_500"
+
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+if settings.DEBUG_TOOLBAR:
+    urlpatterns.append(path("__debug__/", include("debug_toolbar.urls")))

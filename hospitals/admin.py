@@ -1,0 +1,75 @@
+from django.contrib import admin, messages
+
+from .models import Department, DoctorCertificate, Hospital, Membership, StaffInvitation
+from .services import HospitalError, approve_hospital, suspend_hospital
+
+
+class DepartmentInline(admin.TabularInline):
+    model = Department
+    extra = 0
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Hospital)
+class HospitalAdmin(admin.ModelAdmin):
+    list_display = ["name", "city", "status", "time_zone", "created_at"]
+    list_filter = ["status", "city"]
+    search_fields = ["name", "city", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [DepartmentInline]
+    actions = ["approve", "suspend"]
+
+    @admin.action(description="Approve and list publicly")
+    def approve(self, request, queryset):
+        for hospital in queryset:
+            try:
+                approve_hospital(hospital=hospital, by=request.user)
+            except HospitalError as exc:
+                self.message_user(request, f"{hospital}: {exc}", messages.WARNING)
+
+    @admin.action(description="Suspend (hide and close staff area)")
+    def suspend(self, request, queryset):
+        for hospital in queryset:
+            suspend_hospital(hospital=hospital, by=request.user)
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "hospital", "is_active"]
+    list_filter = ["is_active", "hospital"]
+    search_fields = ["name", "hospital__name"]
+    list_select_related = ["hospital"]
+
+
+class CertificateInline(admin.TabularInline):
+    model = DoctorCertificate
+    extra = 0
+    fields = ["original_name", "kind", "uploaded_at"]
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "hospital", "role", "status", "department", "consultation_fee"]
+    list_filter = ["role", "status", "hospital"]
+    search_fields = ["user__email", "user__full_name", "hospital__name"]
+    list_select_related = ["user", "hospital", "department"]
+    raw_id_fields = ["user", "decided_by"]
+    inlines = [CertificateInline]
+
+
+@admin.register(StaffInvitation)
+class StaffInvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "hospital", "role", "created_at", "expires_at", "accepted_at", "revoked"]
+    list_filter = ["role", "hospital"]
+    search_fields = ["email", "hospital__name"]
+    exclude = ["token"]
+
+
+@admin.register(DoctorCertificate)
+class DoctorCertificateAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "membership", "kind", "uploaded_at"]
+    list_select_related = ["membership__user", "membership__hospital"]
+    fields = ["membership", "original_name", "kind", "uploaded_at"]
+    readonly_fields = fields

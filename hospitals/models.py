@@ -1,0 +1,223 @@
+import zoneinfo
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from healthstack.files import private_storage
+
+TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones()) if "/" in name]
+RESERVED_SLUGS = {"register", "new", "search"}
+
+
+class HospitalQuerySet(models.QuerySet):
+    def listed(self):
+        """Hospitals the public may see: approved by the platform operator."""
+        return self.filter(status=Hospital.Status.APPROVED)
+
+    def search(self, text: str):
+        text = (text or "").strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(name__icontains=text)
+            | Q(city__icontains=text)
+            | Q(departments__name__icontains=text, departments__is_active=True)
+            | Q(
+                memberships__user__doctor_profile__specialisation__icontains=text,
+                memberships__role="doctor",
+                memberships__status="approved",
+            )
+        ).distinct()
+
+
+class Hospital(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting approval"
+        APPROVED = "approved", "Approved"
+        SUSPENDED = "suspended", "Suspended"
+
+    name = models.CharField(max_length=150)
+    slug = models.SlugField(max_length=80, unique=True)
+    city = models.CharField(max_length=80, db_index=True)
+    address = models.TextField()
+    phone = models.CharField(max_length=20)
+    email = models.EmailField()
+    description = models.TextField(blank=True)
+    logo = models.ImageField(upload_to="logos/", blank=True)
+    time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default="Asia/Dhaka")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True)
+    cancellation_cutoff_hours = models.PositiveSmallIntegerField(
+        default=2, help_text="Patients may cancel until this many hours before the slot."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = HospitalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_listed(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class DepartmentQuerySet(models.QuerySet):
+    def for_hospital(self, hospital):
+        return self.filter(hospital=hospital)
+
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Department(models.Model):
+    hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="departments")
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=80)
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+
+    objects = DepartmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["hospital", "slug"], name="department_slug_unique_per_hospital"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} — {self.hospital.name}"
+
+
+class MembershipQuerySet(models.QuerySet):
+    def for_hospital(self, hospital):
+        return self.filter(hospital=hospital)
+
+    def approved(self):
+        return self.filter(status=Membership.Status.APPROVED)
+
+    def doctors(self):
+        return self.filter(role=Membership.Role.DOCTOR)
+
+    def bookable(self):
+        """Approved doctors at publicly listed hospitals, in active departments."""
+        return self.doctors().approved().filter(
+            hospital__status=Hospital.Status.APPROVED, department__is_active=True
+        )
+
+    def with_people(self):
+        return self.select_related("user", "user__doctor_profile", "hospital", "department")
+
+
+class Membership(models.Model):
+    """A user's place on a hospital's staff, in one role."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", "Hospital admin"
+        DOCTOR = "doctor", "Doctor"
+        RECEPTIONIST = "receptionist", "Receptionist"
+        LAB_WORKER = "lab_worker", "Lab worker"
+        PHARMACIST = "pharmacist", "Pharmacist"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        SUSPENDED = "suspended", "Suspended"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, db_index=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True)
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="memberships"
+    )
+    consultation_fee = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0.00"))]
+    )
+    currency = models.CharField(max_length=3, default="BDT")
+    cover_letter = models.TextField(blank=True)
+    decision_reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["hospital__name", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "hospital", "role"], name="membership_unique_role"),
+            models.CheckConstraint(
+                condition=~Q(role="doctor") | Q(department__isnull=False), name="doctor_membership_has_department"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user.full_name} — {self.get_role_display()} at {self.hospital.name}"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+
+class DoctorCertificate(models.Model):
+    hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="+")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="certificates")
+    file = models.FileField(upload_to="certificates/%Y/%m/", storage=private_storage)
+    kind = models.CharField(max_length=8)
+    original_name = models.CharField(max_length=200)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class StaffInvitationQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(accepted_at__isnull=True, revoked=False, expires_at__gt=timezone.now())
+
+
+class StaffInvitation(models.Model):
+    INVITABLE_ROLES = [Membership.Role.RECEPTIONIST, Membership.Role.LAB_WORKER, Membership.Role.PHARMACIST]
+
+    hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    full_name = models.CharField(max_length=150)
+    role = models.CharField(max_length=20, choices=Membership.Role.choices)
+    token = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField(default=False)
+
+    objects = StaffInvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Invitation for {self.email} ({self.get_role_display()}) at {self.hospital}"
+
+    @property
+    def is_open(self) -> bool:
+        return not self.accepted_at and not self.revoked and self.expires_at > timezone.now()

@@ -1,0 +1,74 @@
+"""The tenancy guard every /manage/<hospital>/ page passes through.
+
+``hospital_role_required(*roles)`` (for function views) and ``HospitalRoleRequiredMixin``
+(for class views) are one check: load the hospital by slug, require an approved
+membership in one of the roles, and set ``request.hospital`` and
+``request.membership``. A visitor gets the login page; a user with no approved
+membership there gets a 404 (the hospital's staff area does not confirm it exists);
+a member in another role gets a 403.
+"""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from .models import Hospital, Membership
+
+Role = Membership.Role
+
+
+def resolve_membership(request, hospital_slug: str, roles) -> None:
+    """Set request.hospital / request.membership / request.roles or raise Http404 / PermissionDenied."""
+    user = request.user
+    memberships = list(
+        Membership.objects.filter(
+            user=user, hospital__slug=hospital_slug, status=Membership.Status.APPROVED
+        )
+        .exclude(hospital__status=Hospital.Status.SUSPENDED)
+        .select_related("hospital", "department")
+    )
+    if not memberships:
+        raise Http404("No such hospital staff area.")
+    by_role = {m.role: m for m in memberships}
+    allowed = [by_role[r] for r in roles if r in by_role] if roles else memberships
+    if not allowed:
+        raise PermissionDenied("Your role at this hospital does not include this page.")
+    request.hospital = memberships[0].hospital
+    request.membership = allowed[0]
+    request.roles = frozenset(by_role)
+    request.session["is_hospital_staff"] = True
+
+
+def hospital_role_required(*roles):
+    """Decorator for views taking ``hospital_slug``; no roles means any approved staff role."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, hospital_slug, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            resolve_membership(request, hospital_slug, roles)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+class HospitalRoleRequiredMixin:
+    """Class-view face of the same guard: set ``allowed_roles`` on the view."""
+
+    allowed_roles: tuple = ()
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        resolve_membership(request, kwargs.pop("hospital_slug"), self.allowed_roles)
+        return super().dispatch(request, *args, **kwargs)
+
+
+def has_role(request, *roles) -> bool:
+    """In a guarded view or template: does the signed-in member hold one of these roles here?"""
+    return bool(getattr(request, "roles", frozenset()) & set(roles))

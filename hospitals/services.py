@@ -1,0 +1,301 @@
+"""Writes with rules for hospitals, departments and staff. Views call these, never .save()."""
+
+import secrets
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from healthstack.files import CheckedUpload
+from notifications.services import notify, send_email
+
+from .models import RESERVED_SLUGS, Department, DoctorCertificate, Hospital, Membership, StaffInvitation
+
+User = get_user_model()
+Role = Membership.Role
+
+
+class HospitalError(Exception):
+    """A hospital or staff change that is not allowed; the message is shown to the user."""
+
+
+def unique_hospital_slug(name: str) -> str:
+    base = slugify(name)[:70] or "hospital"
+    slug, n = base, 2
+    while slug in RESERVED_SLUGS or Hospital.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def register_hospital(*, user, name: str, city: str, address: str, phone: str, email: str,
+                      description: str = "", time_zone: str = "Asia/Dhaka", logo: CheckedUpload | None = None) -> Hospital:
+    """Create a hospital awaiting the operator's approval; its creator becomes its (only) admin."""
+    hospital = Hospital(
+        name=name, slug=unique_hospital_slug(name), city=city, address=address, phone=phone, email=email,
+        description=description, time_zone=time_zone, created_by=user,
+    )
+    if logo:
+        hospital.logo.save(logo.content.name, logo.content, save=False)
+    hospital.save()
+    Membership.objects.create(
+        user=user, hospital=hospital, role=Role.ADMIN, status=Membership.Status.APPROVED,
+        decided_at=timezone.now(),
+    )
+    return hospital
+
+
+@transaction.atomic
+def update_hospital(*, hospital: Hospital, logo: CheckedUpload | None = None, **fields) -> Hospital:
+    """Change a hospital's public details (not its status or slug)."""
+    allowed = {"name", "city", "address", "phone", "email", "description", "time_zone", "cancellation_cutoff_hours"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise HospitalError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+    for field, value in fields.items():
+        setattr(hospital, field, value)
+    if logo:
+        hospital.logo.save(logo.content.name, logo.content, save=False)
+    hospital.save()
+    return hospital
+
+
+@transaction.atomic
+def approve_hospital(*, hospital: Hospital, by) -> Hospital:
+    """Operator: list the hospital publicly and tell its admins."""
+    hospital = Hospital.objects.select_for_update().get(pk=hospital.pk)
+    if hospital.status == Hospital.Status.APPROVED:
+        return hospital
+    hospital.status = Hospital.Status.APPROVED
+    hospital.save(update_fields=["status"])
+    for admin_membership in hospital.memberships.approved().filter(role=Role.ADMIN).select_related("user"):
+        notify(admin_membership.user, "hospital_approved", {"hospital_name": hospital.name},
+               url=reverse("manage:dashboard", args=[hospital.slug]))
+    return hospital
+
+
+@transaction.atomic
+def suspend_hospital(*, hospital: Hospital, by) -> Hospital:
+    """Operator: hide the hospital and close its staff area."""
+    hospital = Hospital.objects.select_for_update().get(pk=hospital.pk)
+    hospital.status = Hospital.Status.SUSPENDED
+    hospital.save(update_fields=["status"])
+    return hospital
+
+
+def unique_department_slug(hospital: Hospital, name: str, exclude_pk=None) -> str:
+    base = slugify(name)[:70] or "department"
+    slug, n = base, 2
+    taken = Department.objects.for_hospital(hospital).exclude(pk=exclude_pk)
+    while taken.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def create_department(*, hospital: Hospital, name: str, description: str = "") -> Department:
+    if Department.objects.for_hospital(hospital).filter(name__iexact=name.strip()).exists():
+        raise HospitalError("This hospital already has a department with that name.")
+    return Department.objects.create(
+        hospital=hospital, name=name.strip(), slug=unique_department_slug(hospital, name), description=description
+    )
+
+
+@transaction.atomic
+def update_department(*, department: Department, name: str, description: str = "") -> Department:
+    clash = Department.objects.for_hospital(department.hospital).filter(name__iexact=name.strip())
+    if clash.exclude(pk=department.pk).exists():
+        raise HospitalError("This hospital already has a department with that name.")
+    department.name = name.strip()
+    department.description = description
+    department.save(update_fields=["name", "description"])
+    return department
+
+
+@transaction.atomic
+def set_department_active(*, department: Department, active: bool) -> Department:
+    """Deactivate (hide from patients, keep history) or reactivate a department."""
+    department.is_active = active
+    department.save(update_fields=["is_active"])
+    return department
+
+
+@transaction.atomic
+def apply_to_hospital(*, user, hospital: Hospital, department: Department, consultation_fee: Decimal,
+                      cover_letter: str = "", certificates: list[CheckedUpload]) -> Membership:
+    """A doctor asks to join ``hospital`` in ``department``; the hospital's admins are told.
+
+    A rejected application may be sent again; a pending or approved one may not.
+    """
+    if not user.is_doctor:
+        raise HospitalError("Only doctors with a doctor profile can apply to hospitals.")
+    if department.hospital_id != hospital.pk or not department.is_active:
+        raise HospitalError("Choose one of this hospital's departments.")
+    if not certificates:
+        raise HospitalError("Attach at least one certificate.")
+    existing = Membership.objects.select_for_update().filter(user=user, hospital=hospital, role=Role.DOCTOR).first()
+    if existing and existing.status in (Membership.Status.PENDING, Membership.Status.APPROVED):
+        raise HospitalError(
+            "You already have an application at this hospital."
+            if existing.status == Membership.Status.PENDING else "You already work at this hospital."
+        )
+    if existing and existing.status == Membership.Status.SUSPENDED:
+        raise HospitalError("Your membership at this hospital is suspended; contact its administrator.")
+    membership = existing or Membership(user=user, hospital=hospital, role=Role.DOCTOR)
+    membership.status = Membership.Status.PENDING
+    membership.department = department
+    membership.consultation_fee = consultation_fee
+    membership.cover_letter = cover_letter
+    membership.decision_reason = ""
+    membership.decided_at = membership.decided_by = None
+    membership.save()
+    for checked in certificates:
+        certificate = DoctorCertificate(
+            hospital=hospital, membership=membership, kind=checked.kind, original_name=checked.original_name
+        )
+        certificate.file.save(checked.content.name, checked.content, save=False)
+        certificate.save()
+    url = reverse("manage:application-detail", args=[hospital.slug, membership.pk])
+    context = {"doctor_name": user.full_name, "hospital_name": hospital.name, "department_name": department.name}
+    for admin_membership in hospital.memberships.approved().filter(role=Role.ADMIN).select_related("user"):
+        notify(admin_membership.user, "doctor_application_received", context, url=url)
+    return membership
+
+
+def _lock_membership(membership: Membership, *, hospital: Hospital) -> Membership:
+    return Membership.objects.select_for_update().select_related("user", "hospital", "department").get(
+        pk=membership.pk, hospital=hospital
+    )
+
+
+@transaction.atomic
+def approve_application(*, membership: Membership, by, department: Department | None = None,
+                        consultation_fee: Decimal | None = None) -> Membership:
+    """Admin: approve a pending doctor application; the doctor is notified. Raises HospitalError."""
+    membership = _lock_membership(membership, hospital=membership.hospital)
+    if membership.role != Role.DOCTOR or membership.status != Membership.Status.PENDING:
+        raise HospitalError("Only a pending doctor application can be approved.")
+    if department is not None:
+        if department.hospital_id != membership.hospital_id:
+            raise HospitalError("Choose one of this hospital's departments.")
+        membership.department = department
+    if consultation_fee is not None:
+        membership.consultation_fee = consultation_fee
+    membership.status = Membership.Status.APPROVED
+    membership.decided_by, membership.decided_at = by, timezone.now()
+    membership.decision_reason = ""
+    membership.save()
+    notify(membership.user, "doctor_application_approved",
+           {"hospital_name": membership.hospital.name, "department_name": membership.department.name},
+           url=reverse("manage:dashboard", args=[membership.hospital.slug]))
+    return membership
+
+
+@transaction.atomic
+def reject_application(*, membership: Membership, by, reason: str) -> Membership:
+    """Admin: reject a pending doctor application with a reason the doctor is told."""
+    if not reason.strip():
+        raise HospitalError("Give the doctor a reason.")
+    membership = _lock_membership(membership, hospital=membership.hospital)
+    if membership.role != Role.DOCTOR or membership.status != Membership.Status.PENDING:
+        raise HospitalError("Only a pending doctor application can be rejected.")
+    membership.status = Membership.Status.REJECTED
+    membership.decided_by, membership.decided_at = by, timezone.now()
+    membership.decision_reason = reason.strip()
+    membership.save()
+    notify(membership.user, "doctor_application_rejected",
+           {"hospital_name": membership.hospital.name, "reason": membership.decision_reason},
+           url=reverse("me:applications"))
+    return membership
+
+
+@transaction.atomic
+def suspend_member(*, membership: Membership, by, reason: str = "") -> Membership:
+    """Admin: suspend an approved staff member (not themselves, not the last admin)."""
+    membership = _lock_membership(membership, hospital=membership.hospital)
+    if membership.status != Membership.Status.APPROVED:
+        raise HospitalError("Only an active staff member can be suspended.")
+    if membership.user_id == by.pk:
+        raise HospitalError("You cannot suspend yourself.")
+    membership.status = Membership.Status.SUSPENDED
+    membership.decided_by, membership.decided_at = by, timezone.now()
+    membership.decision_reason = reason
+    membership.save()
+    notify(membership.user, "staff_suspended", {"hospital_name": membership.hospital.name, "reason": reason})
+    return membership
+
+
+@transaction.atomic
+def restore_member(*, membership: Membership, by) -> Membership:
+    membership = _lock_membership(membership, hospital=membership.hospital)
+    if membership.status != Membership.Status.SUSPENDED:
+        raise HospitalError("Only a suspended staff member can be restored.")
+    membership.status = Membership.Status.APPROVED
+    membership.decided_by, membership.decided_at = by, timezone.now()
+    membership.decision_reason = ""
+    membership.save()
+    notify(membership.user, "staff_restored", {"hospital_name": membership.hospital.name},
+           url=reverse("manage:dashboard", args=[membership.hospital.slug]))
+    return membership
+
+
+@transaction.atomic
+def invite_staff(*, hospital: Hospital, email: str, full_name: str, role: str, by) -> StaffInvitation:
+    """Admin: invite a receptionist, lab worker or pharmacist by email."""
+    if role not in StaffInvitation.INVITABLE_ROLES:
+        raise HospitalError("Invite receptionists, lab workers or pharmacists; doctors apply themselves.")
+    email = email.strip().lower()
+    if Membership.objects.filter(hospital=hospital, role=role, user__email__iexact=email).exists():
+        raise HospitalError("This person already has that role at this hospital.")
+    StaffInvitation.objects.filter(hospital=hospital, email__iexact=email, role=role).open().update(revoked=True)
+    invitation = StaffInvitation.objects.create(
+        hospital=hospital, email=email, full_name=full_name.strip(), role=role, invited_by=by,
+        token=secrets.token_urlsafe(32),
+        expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
+    )
+    send_email(
+        address=email, template="staff_invitation",
+        context={
+            "full_name": invitation.full_name, "hospital_name": hospital.name, "invited_by": by.full_name,
+            "role": invitation.get_role_display(), "expires_at": invitation.expires_at,
+            "url": reverse("accounts:accept-invitation", args=[invitation.token]),
+        },
+    )
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(*, token: str, user=None, password: str | None = None, phone: str = "") -> Membership:
+    """Join the hospital named in an open invitation.
+
+    A signed-in user whose email matches joins as themselves; otherwise a new account is
+    created with ``password``. Raises HospitalError for an unknown, used or expired link.
+    """
+    invitation = StaffInvitation.objects.select_for_update().select_related("hospital").filter(token=token).first()
+    if invitation is None or not invitation.is_open:
+        raise HospitalError("This invitation link is no longer valid. Ask the hospital for a new one.")
+    if user is not None and user.is_authenticated:
+        if user.email.lower() != invitation.email.lower():
+            raise HospitalError("This invitation was sent to another email address.")
+    else:
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            raise HospitalError("An account with this email exists: sign in first, then open the link again.")
+        user = User.objects.create_user(
+            email=invitation.email, password=password, full_name=invitation.full_name, phone=phone
+        )
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(
+                user=user, hospital=invitation.hospital, role=invitation.role,
+                status=Membership.Status.APPROVED, decided_by=invitation.invited_by, decided_at=timezone.now(),
+            )
+    except IntegrityError as exc:
+        raise HospitalError("You already have this role at this hospital.") from exc
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    return membership

@@ -1,0 +1,116 @@
+"""notify(): the one way any app tells a user something (in-app, websocket push, email)."""
+
+import logging
+from dataclasses import dataclass
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template import Context, Template
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .models import Notification
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Event:
+    title: str  # a Django template string rendered with the context
+    email: bool = True
+
+
+EVENTS = {
+    "doctor_application_received": Event("New doctor application from {{ doctor_name }}"),
+    "doctor_application_approved": Event("You have joined {{ hospital_name }}"),
+    "doctor_application_rejected": Event("Your application to {{ hospital_name }} was not accepted"),
+    "staff_suspended": Event("Your access to {{ hospital_name }} was suspended"),
+    "staff_restored": Event("Your access to {{ hospital_name }} was restored"),
+    "hospital_approved": Event("{{ hospital_name }} is now listed on HealthStack"),
+    "booking_received": Event("Appointment request received: {{ doctor_name }} on {{ when }}"),
+    "booking_new": Event("New booking: {{ patient_name }} with {{ doctor_name }} on {{ when }}"),
+    "appointment_confirmed": Event("Confirmed: token {{ token_number }} with {{ doctor_name }} on {{ when }}"),
+    "appointment_rejected": Event("Your appointment with {{ doctor_name }} was not accepted"),
+    "appointment_cancelled": Event("Appointment cancelled: {{ doctor_name }} on {{ when }}"),
+    "appointment_cancelled_staff": Event("Cancelled: {{ patient_name }} with {{ doctor_name }} on {{ when }}"),
+    "appointment_completed": Event("Visit with {{ doctor_name }} completed", email=False),
+}
+
+
+def user_group(user_id: int) -> str:
+    return f"user-{user_id}"
+
+
+def notify(user, event: str, context: dict | None = None, *, url: str = "", attachments=()) -> Notification:
+    """Store a Notification for ``user``; after commit push it on their socket and email it.
+
+    ``context`` feeds the title and the templates ``emails/<event>.txt`` / ``.html``.
+    ``attachments`` is a sequence of (filename, bytes, mimetype). Raises KeyError for
+    an unknown event. A failing mail server is logged and never undoes the caller's work.
+    """
+    spec = EVENTS[event]
+    context = dict(context or {}, user=user, url=url, site_url=settings.SITE_URL)
+    title = Template("{% autoescape off %}" + spec.title + "{% endautoescape %}").render(Context(context))
+    body = render_to_string(f"emails/{event}.txt", context).strip()
+    notification = Notification.objects.create(user=user, event=event, title=title[:200], body=body, url=url)
+    transaction.on_commit(lambda: _push(notification))
+    if spec.email and user.email:
+        html = render_to_string("emails/base.html", dict(context, title=title, body=body))
+        transaction.on_commit(lambda: _send_email(user.email, title, body, html, attachments, context))
+    return notification
+
+
+def _push(notification: Notification) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    unread = Notification.objects.for_user(notification.user_id).unread().count()
+    try:
+        async_to_sync(layer.group_send)(
+            user_group(notification.user_id),
+            {
+                "type": "notification.new",
+                "id": notification.pk,
+                "event": notification.event,
+                "title": notification.title,
+                "url": notification.url,
+                "unread": unread,
+            },
+        )
+    except Exception:  # a down channel layer must not break the page
+        logger.warning("notification push failed for notification %s", notification.pk, exc_info=True)
+
+
+def send_email(*, address: str, template: str, context: dict, attachments=()) -> None:
+    """Email someone who may have no account yet (an invitation), after the transaction commits.
+
+    Uses ``emails/<template>_subject.txt`` and ``emails/<template>.txt``.
+    """
+    context = dict(context, site_url=settings.SITE_URL, url=context.get("url", ""))
+    subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
+    text = render_to_string(f"emails/{template}.txt", context).strip()
+    html = render_to_string("emails/base.html", dict(context, title=subject, body=text))
+    transaction.on_commit(lambda: _send_email(address, subject, text, html, attachments, context))
+
+
+def _send_email(address, subject, text, html, attachments, context) -> None:
+    footer = f"\n\n{settings.SITE_URL}{context['url']}" if context.get("url") else ""
+    message = EmailMultiAlternatives(subject=subject, body=text + footer, to=[address])
+    message.attach_alternative(html, "text/html")
+    for filename, content, mimetype in attachments:
+        message.attach(filename, content, mimetype)
+    try:
+        message.send()
+    except Exception:
+        logger.error("email for event %r to user could not be sent", subject[:40], exc_info=True)
+
+
+def mark_read(user, notification_id: int | None = None) -> int:
+    """Mark one (or all) of the user's notifications read; return how many changed."""
+    qs = Notification.objects.for_user(user).unread()
+    if notification_id is not None:
+        qs = qs.filter(pk=notification_id)
+    return qs.update(read_at=timezone.now())
