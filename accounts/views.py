@@ -1,2 +1,197 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.views.decorators.http import require_http_methods
+
+from hospitals.forms import DoctorApplicationForm
+from hospitals.models import Hospital, Membership, StaffInvitation
+from hospitals.services import HospitalError, accept_invitation, apply_to_hospital
+
+from . import services
+from .forms import (
+    DoctorProfileForm,
+    DoctorSignupForm,
+    EmailLoginForm,
+    InvitationAcceptForm,
+    PatientProfileForm,
+    PatientSignupForm,
+)
+
+AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+class LoginView(auth_views.LoginView):
+    form_class = EmailLoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+def _signup(request, form_class, register, template, welcome):
+    if request.user.is_authenticated:
+        return redirect("dashboard")
+    form = form_class(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["password"] = data.pop("password1")
+        data.pop("password2")
+        try:
+            user = register(**data)
+        except services.AccountError as exc:
+            form.add_error(None, str(exc))
+        else:
+            login(request, user, backend=AUTH_BACKEND)
+            messages.success(request, welcome)
+            return redirect("dashboard")
+    return render(request, template, {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def signup_patient(request):
+    return _signup(request, PatientSignupForm, services.register_patient, "accounts/signup_patient.html",
+                   "Welcome to HealthStack. Find a doctor and book your first appointment.")
+
+
+@require_http_methods(["GET", "POST"])
+def signup_doctor(request):
+    return _signup(request, DoctorSignupForm, services.register_doctor, "accounts/signup_doctor.html",
+                   "Your doctor account is ready. Apply to the hospitals you work at.")
+
+
+@login_required
 def dashboard(request):
-    pass
+    """Send each user to their role home; a user on several hospitals' staff picks one."""
+    memberships = list(
+        Membership.objects.filter(user=request.user, status=Membership.Status.APPROVED)
+        .exclude(hospital__status=Hospital.Status.SUSPENDED)
+        .select_related("hospital").order_by("hospital__name")
+    )
+    hospitals = {m.hospital_id: m.hospital for m in memberships}
+    if len(hospitals) == 1:
+        return redirect("manage:dashboard", next(iter(hospitals.values())).slug)
+    if len(hospitals) > 1:
+        return render(request, "accounts/pick_hospital.html", {"memberships": memberships})
+    if request.user.is_staff and not request.user.is_patient and not request.user.is_doctor:
+        return redirect("admin:index")
+    return redirect("me:home")
+
+
+@login_required
+def me_home(request):
+    user = request.user
+    context = {}
+    if user.is_doctor:
+        context["applications"] = (
+            Membership.objects.filter(user=user, role=Membership.Role.DOCTOR)
+            .select_related("hospital", "department").order_by("-created_at")
+        )
+    return render(request, "accounts/me_home.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    user = request.user
+    if user.is_doctor:
+        profile_obj, form_class = user.doctor_profile, DoctorProfileForm
+    else:
+        profile_obj, form_class = services.ensure_patient_profile(user=user), PatientProfileForm
+    initial = {"full_name": user.full_name, "phone": user.phone}
+    initial.update({name: getattr(profile_obj, name) for name in form_class.profile_fields})
+    form = form_class(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        services.update_profile(
+            user=user, full_name=data.pop("full_name"), phone=data.pop("phone"), profile=profile_obj,
+            photo=data.pop("photo"), **data,
+        )
+        messages.success(request, "Your profile was saved.")
+        return redirect("me:profile")
+    return render(request, "accounts/profile.html", {"form": form, "profile": profile_obj})
+
+
+@login_required
+def applications(request):
+    if not request.user.is_doctor:
+        messages.info(request, "Applications to hospitals are for doctors.")
+        return redirect("me:home")
+    mine = (
+        Membership.objects.filter(user=request.user, role=Membership.Role.DOCTOR)
+        .select_related("hospital", "department").prefetch_related("certificates").order_by("-created_at")
+    )
+    taken = {m.hospital_id for m in mine if m.status != Membership.Status.REJECTED}
+    hospitals = Hospital.objects.listed().exclude(pk__in=taken).order_by("city", "name")
+    page = Paginator(hospitals, 20).get_page(request.GET.get("page"))
+    return render(request, "accounts/applications.html", {"applications": mine, "page_obj": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def apply(request, hospital_slug):
+    if not request.user.is_doctor:
+        messages.info(request, "Sign up as a doctor to apply to hospitals.")
+        return redirect("accounts:signup-doctor")
+    hospital = get_object_or_404(Hospital.objects.listed(), slug=hospital_slug)
+    form = DoctorApplicationForm(request.POST or None, request.FILES or None, hospital=hospital)
+    if request.method == "POST" and form.is_valid():
+        try:
+            apply_to_hospital(user=request.user, hospital=hospital, **form.cleaned_data)
+        except HospitalError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Your application to {hospital.name} was sent. You will get an email when it is decided.")
+            return redirect("me:applications")
+    return render(request, "accounts/apply.html", {"form": form, "hospital": hospital})
+
+
+@require_http_methods(["GET", "POST"])
+def accept_staff_invitation(request, token):
+    invitation = StaffInvitation.objects.select_related("hospital", "invited_by").filter(token=token).first()
+    if invitation is None or not invitation.is_open:
+        return render(request, "accounts/invitation_invalid.html", status=404)
+    signed_in = request.user.is_authenticated
+    form = None if signed_in else InvitationAcceptForm(request.POST or None, invitation=invitation)
+    if request.method == "POST" and (signed_in or form.is_valid()):
+        try:
+            with transaction.atomic():
+                membership = accept_invitation(
+                    token=token, user=request.user if signed_in else None,
+                    password=None if signed_in else form.cleaned_data["password1"],
+                    phone="" if signed_in else form.cleaned_data["phone"],
+                )
+        except HospitalError as exc:
+            messages.error(request, str(exc))
+        else:
+            if not signed_in:
+                login(request, membership.user, backend=AUTH_BACKEND)
+            messages.success(request, f"Welcome to {membership.hospital.name}.")
+            return redirect("manage:dashboard", membership.hospital.slug)
+    return render(request, "accounts/invitation_accept.html", {"invitation": invitation, "form": form})
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("me:profile")
+
+    def form_valid(self, form):
+        messages.success(self.request, "Your password was changed.")
+        return super().form_valid(form)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset.html"
+    email_template_name = "emails/password_reset.txt"
+    html_email_template_name = "emails/password_reset.html"
+    subject_template_name = "emails/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password-reset-done")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password-reset-complete")
+
+

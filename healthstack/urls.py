@@ -4,9 +4,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import views as account_views
+from hospitals import views as hospital_views
 from healthstack import views
 
 urlpatterns = [
+    path("", hospital_views.home, name="home"),
     path("", include("hospitals.urls")),
     path("accounts/", include("accounts.urls")),
     path("dashboard/", account_views.dashboard, name="dashboard"),

@@ -299,3 +299,10 @@ def accept_invitation(*, token: str, user=None, password: str | None = None, pho
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     return membership
+
+
+@transaction.atomic
+def revoke_invitation(*, invitation: StaffInvitation) -> StaffInvitation:
+    invitation.revoked = True
+    invitation.save(update_fields=["revoked"])
+    return invitation

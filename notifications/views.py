@@ -1,3 +1,37 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
-# Create your views here.
+from .models import Notification
+from .services import mark_read
+
+
+@login_required
+def notification_list(request):
+    items = Notification.objects.for_user(request.user)
+    if request.GET.get("filter") == "unread":
+        items = items.unread()
+    page = Paginator(items, 20).get_page(request.GET.get("page"))
+    return render(request, "notifications/notification_list.html", {"page_obj": page})
+
+
+@login_required
+@require_POST
+def notification_open(request, pk):
+    notification = get_object_or_404(Notification.objects.for_user(request.user), pk=pk)
+    mark_read(request.user, notification.pk)
+    target = notification.url
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("notifications:list")
+
+
+@login_required
+@require_POST
+def notification_read_all(request):
+    count = mark_read(request.user)
+    messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked as read.")
+    return redirect("notifications:list")

@@ -1,0 +1,123 @@
+from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from healthstack.files import IMAGE_KINDS
+from healthstack.forms import CheckedFileField
+
+from .models import DoctorProfile, PatientProfile, User, phone_validator
+
+
+def photo_field():
+    return CheckedFileField(
+        allowed=IMAGE_KINDS, max_mb=settings.IMAGE_UPLOAD_MAX_MB, required=False,
+        help_text=f"JPEG or PNG, up to {settings.IMAGE_UPLOAD_MAX_MB} MB.",
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png"}),
+    )
+
+
+class EmailLoginForm(AuthenticationForm):
+    username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
+
+
+class PasswordPairMixin:
+    """Two password fields checked against Django's validators for the person signing up."""
+
+    def clean(self):
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", "The two passwords do not match.")
+        elif password1:
+            probe = User(email=cleaned.get("email", getattr(self, "invited_email", "")),
+                         full_name=cleaned.get("full_name", ""))
+            try:
+                password_validation.validate_password(password1, user=probe)
+            except ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned
+
+
+class SignupBaseForm(PasswordPairMixin, forms.Form):
+    full_name = forms.CharField(max_length=150, label="Full name")
+    email = forms.EmailField()
+    phone = forms.CharField(max_length=20, required=False, validators=[phone_validator])
+    password1 = forms.CharField(label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                                help_text=password_validation.password_validators_help_text_html())
+    password2 = forms.CharField(label="Repeat password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise ValidationError("An account with this email already exists. Log in or reset your password.")
+        return email
+
+
+class PatientSignupForm(SignupBaseForm):
+    date_of_birth = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    sex = forms.ChoiceField(choices=[("", "Prefer not to say")] + PatientProfile.Sex.choices, required=False)
+
+    def clean_date_of_birth(self):
+        born = self.cleaned_data.get("date_of_birth")
+        if born and born > timezone.localdate():
+            raise ValidationError("The date of birth cannot be in the future.")
+        return born
+
+
+class DoctorSignupForm(SignupBaseForm):
+    specialisation = forms.CharField(max_length=120)
+    qualifications = forms.CharField(max_length=255, help_text="For example: MBBS, FCPS (Medicine)")
+    registration_number = forms.CharField(max_length=40, help_text="Your medical council registration number.")
+    years_of_practice = forms.IntegerField(min_value=0, max_value=70, initial=0)
+    bio = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000)
+    photo = photo_field()
+
+    def clean_registration_number(self):
+        number = self.cleaned_data["registration_number"].strip()
+        if DoctorProfile.objects.filter(registration_number__iexact=number).exists():
+            raise ValidationError("A doctor with this registration number is already registered.")
+        return number
+
+
+class UserDetailsForm(forms.Form):
+    full_name = forms.CharField(max_length=150, label="Full name")
+    phone = forms.CharField(max_length=20, required=False, validators=[phone_validator])
+
+
+class PatientProfileForm(UserDetailsForm):
+    date_of_birth = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    sex = forms.ChoiceField(choices=[("", "Prefer not to say")] + PatientProfile.Sex.choices, required=False)
+    blood_group = forms.ChoiceField(choices=[("", "Unknown")] + PatientProfile.BloodGroup.choices, required=False)
+    address = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=500)
+    emergency_contact_name = forms.CharField(max_length=150, required=False)
+    emergency_contact_phone = forms.CharField(max_length=20, required=False, validators=[phone_validator])
+    photo = photo_field()
+
+    profile_fields = ["date_of_birth", "sex", "blood_group", "address", "emergency_contact_name",
+                      "emergency_contact_phone"]
+
+    def clean_date_of_birth(self):
+        return PatientSignupForm.clean_date_of_birth(self)
+
+
+class DoctorProfileForm(UserDetailsForm):
+    specialisation = forms.CharField(max_length=120)
+    qualifications = forms.CharField(max_length=255)
+    years_of_practice = forms.IntegerField(min_value=0, max_value=70)
+    bio = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=2000)
+    photo = photo_field()
+
+    profile_fields = ["specialisation", "qualifications", "years_of_practice", "bio"]
+
+
+class InvitationAcceptForm(PasswordPairMixin, forms.Form):
+    phone = forms.CharField(max_length=20, required=False, validators=[phone_validator])
+    password1 = SignupBaseForm.base_fields["password1"]
+    password2 = SignupBaseForm.base_fields["password2"]
+
+    def __init__(self, *args, invitation, **kwargs):
+        self.invited_email = invitation.email
+        super().__init__(*args, **kwargs)
