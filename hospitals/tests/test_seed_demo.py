@@ -1,0 +1,108 @@
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.db import connection
+from django.urls import reverse
+
+from accounts.models import PatientProfile, User
+from hospitals.demo import DEMO_PASSWORD, OPERATOR_EMAIL, PENDING_DOCTOR, seed
+from hospitals.models import Department, DoctorCertificate, Hospital, Membership
+
+pytestmark = pytest.mark.django_db
+
+Role, Status = Membership.Role, Membership.Status
+
+
+@pytest.fixture(autouse=True)
+def demo_settings(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private_media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def row_counts() -> dict[str, int]:
+    tables = set(connection.introspection.table_names())  # an app still without migrations has none
+    return {model._meta.label: model.objects.count()
+            for model in apps.get_models() if model._meta.db_table in tables}
+
+
+def test_seed_demo_twice_creates_nothing_new():
+    call_command("seed_demo", "--quiet")
+    first = row_counts()
+    call_command("seed_demo", "--quiet")
+    assert row_counts() == first
+    assert first["accounts.User"] >= 30
+
+
+def test_seed_demo_second_run_reports_nothing_created():
+    seed()
+    assert sum(seed().created.values()) == 0
+
+
+def test_seed_demo_lists_hospitals_in_three_cities_with_departments_and_staff():
+    call_command("seed_demo", "--quiet")
+    listed = Hospital.objects.listed()
+    assert listed.count() >= 3
+    assert listed.values("city").distinct().count() >= 3
+    assert Hospital.objects.filter(status=Hospital.Status.PENDING).exists()
+    for hospital in listed:
+        assert hospital.time_zone == "Asia/Dhaka"
+        assert Department.objects.for_hospital(hospital).active().count() >= 4
+        staff_roles = set(hospital.memberships.approved().values_list("role", flat=True))
+        assert {Role.ADMIN, Role.RECEPTIONIST, Role.LAB_WORKER, Role.PHARMACIST} <= staff_roles
+
+
+def test_seed_demo_doctors_are_bookable_with_one_free_and_one_at_two_hospitals():
+    call_command("seed_demo", "--quiet")
+    bookable = Membership.objects.bookable()
+    assert bookable.count() >= 12
+    assert all(m.department.hospital_id == m.hospital_id for m in bookable.with_people())
+    assert bookable.filter(consultation_fee=0).exists()
+    assert bookable.filter(user__email="dr.farhana@healthstack.test").count() == 2
+
+
+def test_seed_demo_pending_application_has_certificate_in_private_storage(settings):
+    call_command("seed_demo", "--quiet")
+    application = Membership.objects.get(user__email=PENDING_DOCTOR.email, role=Role.DOCTOR)
+    assert application.status == Status.PENDING
+    certificate = DoctorCertificate.objects.get(membership=application)
+    assert certificate.kind == "pdf"
+    path = Path(certificate.file.path)
+    assert path.is_file() and path.is_relative_to(settings.PRIVATE_MEDIA_ROOT)
+    assert path.read_bytes().startswith(b"%PDF-")
+
+
+def test_seed_demo_patients_have_full_profiles_and_one_without_sharing():
+    call_command("seed_demo", "--quiet")
+    profiles = PatientProfile.objects.filter(user__email__endswith="@healthstack.test")
+    assert profiles.count() >= 5
+    for profile in profiles:
+        assert profile.date_of_birth and profile.sex and profile.blood_group and profile.address
+        assert profile.emergency_contact_name and profile.emergency_contact_phone
+    assert profiles.filter(sharing_consent=False).exists()
+
+
+def test_seed_demo_accounts_share_the_demo_password():
+    call_command("seed_demo", "--quiet")
+    operator = User.objects.get(email=OPERATOR_EMAIL)
+    assert operator.is_superuser and operator.is_staff
+    for email in (OPERATOR_EMAIL, "admin@dhaka-central.test", "dr.anwar@healthstack.test",
+                  "patient1@healthstack.test"):
+        assert User.objects.get(email=email).check_password(DEMO_PASSWORD)
+
+
+def test_seed_demo_login_page_accepts_demo_account(client):
+    call_command("seed_demo", "--quiet")
+    response = client.post(reverse("accounts:login"),
+                           {"username": "reception@dhaka-central.test", "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(User.objects.get(email="reception@dhaka-central.test").pk)
+
+
+def test_seed_demo_prints_logins_table(capsys):
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "admin@dhaka-central.test" in out and DEMO_PASSWORD in out
+    assert len(out.splitlines()) <= 25
