@@ -22,6 +22,12 @@ def photo_field():
 class EmailLoginForm(AuthenticationForm):
     username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
 
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Please enter a correct email and password. After 5 failed tries, logging in "
+                         "is blocked for 15 minutes.",
+    }
+
 
 class PasswordPairMixin:
     """Two password fields checked against Django's validators for the person signing up."""
@@ -99,8 +105,7 @@ class PatientProfileForm(UserDetailsForm):
     profile_fields = ["date_of_birth", "sex", "blood_group", "address", "emergency_contact_name",
                       "emergency_contact_phone"]
 
-    def clean_date_of_birth(self):
-        return PatientSignupForm.clean_date_of_birth(self)
+    clean_date_of_birth = PatientSignupForm.clean_date_of_birth
 
 
 class DoctorProfileForm(UserDetailsForm):

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "accounts",
     "hospitals",
     "notifications",
+    "appointments",
 ]
 
 MIDDLEWARE = [
@@ -195,7 +196,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 PAGE_SIZE = env.int("PAGE_SIZE", default=12)
