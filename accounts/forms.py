@@ -52,7 +52,8 @@ class SignupBaseForm(PasswordPairMixin, forms.Form):
     email = forms.EmailField()
     phone = forms.CharField(max_length=20, required=False, validators=[phone_validator])
     password1 = forms.CharField(label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                                help_text=password_validation.password_validators_help_text_html())
+                                help_text="At least 8 characters; not a common password, not only numbers, "
+                                          "not like your name or email.")
     password2 = forms.CharField(label="Repeat password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
     def clean_email(self):

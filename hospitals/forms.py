@@ -51,8 +51,15 @@ class DepartmentForm(forms.Form):
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000)
 
 
+class DepartmentChoiceField(forms.ModelChoiceField):
+    """Departments of one hospital, shown by name alone."""
+
+    def label_from_instance(self, obj):
+        return obj.name
+
+
 class DoctorApplicationForm(forms.Form):
-    department = forms.ModelChoiceField(queryset=Department.objects.none(), empty_label="Choose a department")
+    department = DepartmentChoiceField(queryset=Department.objects.none(), empty_label="Choose a department")
     consultation_fee = forms.DecimalField(min_value=Decimal("0.00"), max_digits=12, decimal_places=2,
                                           initial=Decimal("500.00"), help_text="Proposed fee in BDT; the hospital confirms it.")
     cover_letter = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000)
@@ -67,7 +74,7 @@ class DoctorApplicationForm(forms.Form):
 
 
 class ApproveApplicationForm(forms.Form):
-    department = forms.ModelChoiceField(queryset=Department.objects.none())
+    department = DepartmentChoiceField(queryset=Department.objects.none())
     consultation_fee = forms.DecimalField(min_value=Decimal("0.00"), max_digits=12, decimal_places=2)
 
     def __init__(self, *args, hospital: Hospital, **kwargs):
