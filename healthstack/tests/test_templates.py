@@ -1,0 +1,198 @@
+import re
+from pathlib import Path
+
+import pytest
+from django import forms
+from django.conf import settings
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.core.paginator import Paginator
+from django.template import Context, Template
+from django.template.loader import render_to_string
+from django.test import RequestFactory
+
+BASE_DIR = Path(settings.BASE_DIR)
+TEMPLATES_DIR = BASE_DIR / "templates"
+VENDOR_DIR = BASE_DIR / "static" / "vendor"
+
+OWN_TEMPLATES = [
+    TEMPLATES_DIR / "base.html",
+    *sorted((TEMPLATES_DIR / "partials").glob("*.html")),
+    *sorted((TEMPLATES_DIR / "errors").glob("*.html")),
+]
+
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
+STYLE_ATTR = re.compile(r"\sstyle\s*=", re.IGNORECASE)
+HANDLER_ATTR = re.compile(r"\son[a-z]+\s*=", re.IGNORECASE)
+
+
+class SampleForm(forms.Form):
+    email = forms.EmailField(help_text="We never share it.")
+    blood_group = forms.ChoiceField(choices=[("a+", "A+"), ("o-", "O-")])
+    consent = forms.BooleanField(required=False, label="Share my record")
+    sex = forms.ChoiceField(choices=[("f", "Female"), ("m", "Male")], widget=forms.RadioSelect)
+    photo = forms.ImageField(required=False)
+
+
+@pytest.mark.django_db
+def test_missing_page_renders_friendly_404(client):
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "We couldn&#x27;t find that page" in body or "We couldn't find that page" in body
+    assert "vendor/bootstrap/css/bootstrap.min.css" in body
+    assert "HealthStack" in body
+
+
+@pytest.mark.parametrize(
+    "relative",
+    [
+        "bootstrap/css/bootstrap.min.css",
+        "bootstrap/js/bootstrap.bundle.min.js",
+        "bootstrap-icons/bootstrap-icons.min.css",
+        "bootstrap-icons/fonts/bootstrap-icons.woff2",
+        "bootstrap-icons/fonts/bootstrap-icons.woff",
+        "htmx/htmx.min.js",
+        "chartjs/chart.umd.js",
+        "VERSIONS.txt",
+    ],
+)
+def test_vendored_file_exists(relative):
+    assert (VENDOR_DIR / relative).stat().st_size > 0
+
+
+@pytest.mark.parametrize("path", OWN_TEMPLATES, ids=lambda p: str(p.relative_to(TEMPLATES_DIR)))
+def test_template_has_nothing_inline_for_the_csp(path):
+    text = path.read_text()
+
+    assert not INLINE_SCRIPT.search(text)
+    assert not STYLE_ATTR.search(text)
+    assert not HANDLER_ATTR.search(text)
+    assert "cdn" not in text.lower()
+
+
+def test_base_loads_scripts_in_order_and_has_blocks():
+    text = (TEMPLATES_DIR / "base.html").read_text()
+
+    positions = [
+        text.index("vendor/bootstrap/js/bootstrap.bundle.min.js"),
+        text.index("vendor/htmx/htmx.min.js"),
+        text.index("js/app.js"),
+        text.index("{% block scripts %}"),
+    ]
+    assert positions == sorted(positions)
+    for block in ("title", "breadcrumbs", "content", "scripts"):
+        assert f"{{% block {block} %}}" in text
+    assert 'name="csrf-token"' in text
+
+
+def test_form_field_marks_errors_help_and_required():
+    form = SampleForm(data={"email": "not-an-email"})
+    form.is_valid()
+
+    html = render_to_string("partials/form_field.html", {"field": form["email"]})
+
+    assert 'class="form-control is-invalid"' in html
+    assert "invalid-feedback d-block" in html
+    assert "Enter a valid email address." in html
+    assert 'id="id_email_helptext"' in html
+    assert "required-marker" in html
+
+
+def test_form_field_uses_bootstrap_class_per_widget():
+    form = SampleForm()
+
+    select = render_to_string("partials/form_field.html", {"field": form["blood_group"]})
+    checkbox = render_to_string("partials/form_field.html", {"field": form["consent"]})
+    radio = render_to_string("partials/form_field.html", {"field": form["sex"]})
+    upload = render_to_string("partials/form_field.html", {"field": form["photo"]})
+
+    assert 'class="form-select"' in select
+    assert 'class="form-check-input"' in checkbox and "form-check-label" in checkbox
+    assert radio.count('class="form-check-input"') == 2 and 'id="id_sex_1"' in radio
+    assert 'type="file"' in upload and 'class="form-control"' in upload
+
+
+def _request(path="/items/"):
+    return RequestFactory().get(path)
+
+
+def test_pagination_keeps_filters_and_hides_for_one_page():
+    request = _request("/items/?q=heart&page=5")
+    many = Paginator(range(200), 10).page(5)
+    one = Paginator(range(3), 10).page(1)
+
+    html = Template('{% include "partials/pagination.html" with page_obj=page_obj %}').render(
+        Context({"request": request, "page_obj": many})
+    )
+    empty = Template('{% include "partials/pagination.html" with page_obj=page_obj %}').render(
+        Context({"request": request, "page_obj": one})
+    )
+
+    assert "Page 5 of 20" in html
+    assert "?q=heart&amp;page=4" in html and "?q=heart&amp;page=20" in html
+    assert empty.strip() == ""
+
+
+def test_avatar_falls_back_to_initials():
+    class Person:
+        pk = 17
+        full_name = "Nusrat Jahan"
+
+    html = render_to_string("partials/avatar.html", {"person": Person(), "photo": None, "size": 64})
+
+    assert "NJ" in html and "avatar-64" in html and "avatar-tone-7" in html
+
+
+def test_messages_map_error_to_danger():
+    request = _request()
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    from django.contrib import messages
+
+    messages.error(request, "Payment failed")
+    messages.success(request, "Saved")
+
+    html = render_to_string("partials/messages.html", {"messages": messages.get_messages(request)})
+
+    assert "alert-danger" in html and "Payment failed" in html
+    assert "alert-success" in html and 'data-autodismiss="6000"' in html
+
+
+def test_confirm_button_posts_with_csrf_and_confirm_text():
+    html = Template(
+        '{% include "partials/confirm_button.html" with action="/x/" label="Cancel" confirm="Sure?" %}'
+    ).render(Context({"csrf_token": "tok"}))
+
+    assert 'method="post"' in html and 'action="/x/"' in html
+    assert 'data-confirm="Sure?"' in html and "csrfmiddlewaretoken" in html
+
+
+def _signed_in_request(user, *, hospital=None, roles=frozenset()):
+    request = _request("/manage/x/")
+    request.user = user
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    if hospital is not None:
+        request.hospital = hospital
+        request.roles = roles
+    return request
+
+
+def test_base_for_staff_shows_work_menu_manage_bar_and_post_logout(hospital_admin, hospital):
+    request = _signed_in_request(hospital_admin, hospital=hospital, roles=frozenset({"admin"}))
+
+    html = render_to_string("base.html", request=request)
+
+    assert "Hospitals I work at" in html and hospital.name in html
+    assert "manage-subnav" in html
+    assert 'id="nav-unread-badge"' in html
+    assert "Log in" not in html
+
+
+def test_base_for_patient_shows_my_health(patient):
+    html = render_to_string("base.html", request=_signed_in_request(patient))
+
+    assert "My health" in html
+    assert "Hospitals I work at" not in html
+    assert "manage-subnav" not in html
