@@ -1,0 +1,113 @@
+"""The harness itself: health check, settings parsing, factories, PostgreSQL."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from hospitals.models import Membership
+from hospitals.tests.factories import MembershipFactory
+from tests.harness import REPO_ROOT, database_url
+
+
+def test_healthz_reports_ok(client, db):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def _settings_in_subprocess(expression: str, **env) -> str:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    result = subprocess.run(
+        [sys.executable, "-c",
+         f"import django; django.setup(); from django.conf import settings; print(repr({expression}))"],
+        cwd=REPO_ROOT, env={**clean, "DJANGO_SETTINGS_MODULE": "healthstack.settings", **env},
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("False", "False"), ("0", "False"), ("True", "True")])
+def test_settings_debug_parses_booleans(raw, expected):
+    assert _settings_in_subprocess("settings.DEBUG", DJANGO_DEBUG=raw, DJANGO_DEBUG_TOOLBAR="0") == expected
+
+
+def test_settings_configure_argon2_first():
+    # Read settings.py itself: the test run swaps in a fast hasher.
+    import healthstack.settings as configured
+
+    assert configured.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+def test_test_run_uses_fast_hasher_and_private_temp_media(settings, tmp_path_factory):
+    assert settings.PASSWORD_HASHERS == ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    base = str(tmp_path_factory.getbasetemp())
+    assert str(settings.MEDIA_ROOT).startswith(base)
+    assert str(settings.PRIVATE_MEDIA_ROOT).startswith(base)
+    assert settings.EMAIL_BACKEND == "django.core.mail.backends.locmem.EmailBackend"
+
+
+def test_axes_stays_enabled(settings):
+    assert settings.AXES_ENABLED is True
+
+
+def test_sqlite_test_database_is_a_file_of_this_run(db, tmp_path_factory):
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite pass only")
+    name = str(connection.settings_dict["NAME"])
+    assert name.startswith(str(tmp_path_factory.getbasetemp()))
+    assert database_url(connection.settings_dict) == f"sqlite:///{name}"
+
+
+def test_shared_fixtures_build_one_hospital_staff(
+    hospital, department, doctor, doctor_membership, hospital_admin, receptionist, lab_worker, pharmacist, patient
+):
+    assert doctor.doctor_profile.registration_number
+    assert doctor_membership.department.hospital == hospital
+    assert doctor_membership.consultation_fee == doctor_membership.consultation_fee.__class__("500.00")
+    roles = set(Membership.objects.for_hospital(hospital).approved().values_list("role", flat=True))
+    assert roles == {"admin", "doctor", "receptionist", "lab_worker", "pharmacist"}
+    assert patient.patient_profile.patient_number
+    assert not patient.is_doctor and not receptionist.is_patient
+    assert patient.check_password("pass-Word-123")
+
+
+def test_client_for_signs_the_user_in(client_for, patient):
+    client = client_for(patient)
+
+    assert int(client.session["_auth_user_id"]) == patient.pk
+
+
+def test_membership_factory_keeps_department_in_the_same_hospital(db):
+    membership = MembershipFactory(role="doctor")
+
+    assert membership.department.hospital_id == membership.hospital_id
+    assert membership.user.is_doctor
+
+
+@pytest.mark.postgres
+def test_postgres_membership_role_is_unique_per_hospital(doctor_membership):
+    assert connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        assert int(cursor.fetchone()[0].split(".")[0]) >= 15
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Membership.objects.create(
+            user=doctor_membership.user,
+            hospital=doctor_membership.hospital,
+            role=Membership.Role.DOCTOR,
+            department=doctor_membership.department,
+        )
+    assert Membership.objects.filter(user=doctor_membership.user).count() == 1
+
+
+@pytest.mark.postgres
+def test_postgres_healthz_through_the_database(client, db):
+    assert connection.vendor == "postgresql"
+    assert json.loads(client.get("/healthz").content)["database"] == "ok"
