@@ -10,12 +10,15 @@ from healthstack import views
 urlpatterns = [
     path("", hospital_views.home, name="home"),
     path("", include("hospitals.urls")),
+    path("", include("appointments.urls")),
     path("accounts/", include("accounts.urls")),
     path("dashboard/", account_views.dashboard, name="dashboard"),
     path("me/", include("accounts.me_urls")),
     path("notifications/", include("notifications.urls")),
     path("manage/<slug:hospital_slug>/", include("hospitals.manage_urls")),
+    path("manage/<slug:hospital_slug>/", include("appointments.manage_urls")),
     path("admin/", admin.site.urls),
+    path("verify/<str:code>/", views.verify_document, name="verify"),
     path("healthz", views.healthz, name="healthz"),
 ]
 

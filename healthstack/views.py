@@ -1,6 +1,9 @@
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.template import loader
+
+from .models import DocumentCode
 
 
 def healthz(request):
@@ -27,4 +30,14 @@ def error_404(request, exception=None):
 
 
 def error_500(request):
-    return render(request, "errors/500.html", status=500)
+    # No request context: the 500 page must render even when the database is down.
+    from django.http import HttpResponseServerError
+
+    return HttpResponseServerError(loader.get_template("errors/500.html").render())
+
+
+def verify_document(request, code):
+    """Public: is this document genuine? Shows no clinical content."""
+    document = DocumentCode.objects.select_related("superseded_by").filter(code=code.strip().upper()).first()
+    return render(request, "verify.html", {"document": document, "code": code},
+                  status=200 if document else 404)
