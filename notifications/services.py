@@ -37,6 +37,9 @@ EVENTS = {
     "appointment_cancelled": Event("Appointment cancelled: {{ doctor_name }} on {{ when }}"),
     "appointment_cancelled_staff": Event("Cancelled: {{ patient_name }} with {{ doctor_name }} on {{ when }}"),
     "appointment_completed": Event("Visit with {{ doctor_name }} completed", email=False),
+    "appointment_no_show": Event("Missed appointment with {{ doctor_name }} on {{ when }}"),
+    "appointment_expired": Event("Booking expired unpaid: {{ doctor_name }} on {{ when }}"),
+    "appointment_called": Event("Token {{ token_number }}: {{ doctor_name }} will see you now", email=False),
 }
 
 

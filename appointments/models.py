@@ -1,0 +1,235 @@
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from hospitals.models import Hospital, Membership
+
+
+class Weekday(models.IntegerChoices):
+    """Python's ``date.weekday()`` numbering; the Bangladesh week starts on Sunday."""
+
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Reads for rows that belong to a hospital and a staff membership there."""
+
+    def for_hospital(self, hospital):
+        return self.filter(hospital=hospital)
+
+    def for_membership(self, membership):
+        return self.filter(membership=membership)
+
+
+class ScheduleRule(models.Model):
+    """A doctor's weekly consulting hours at one hospital, cut into slots of ``slot_minutes``."""
+
+    hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="+")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="schedule_rules")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+    slot_minutes = models.PositiveSmallIntegerField(
+        default=15, validators=[MinValueValidator(5), MaxValueValidator(240)]
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["weekday", "start_time"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_time__gt=models.F("start_time")), name="schedule_rule_ends_after_start"),
+            models.CheckConstraint(condition=Q(slot_minutes__gte=5, slot_minutes__lte=240), name="schedule_rule_slot_length"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M} ({self.slot_minutes} min)"
+
+
+class DayOff(models.Model):
+    hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="+")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="days_off")
+    date = models.DateField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["membership", "date"], name="day_off_once_per_date")]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} off"
+
+
+class AppointmentQuerySet(ScopedQuerySet):
+    def for_patient(self, user):
+        return self.filter(patient=user)
+
+    def on(self, date):
+        return self.filter(date=date)
+
+    def active(self):
+        return self.filter(status__in=Appointment.ACTIVE)
+
+    def upcoming(self, today):
+        return self.active().filter(date__gte=today)
+
+    def past(self, today):
+        return self.filter(Q(date__lt=today) | ~Q(status__in=Appointment.ACTIVE))
+
+    def with_people(self):
+        return self.select_related(
+            "hospital", "patient", "membership", "membership__user", "membership__user__doctor_profile",
+            "membership__department",
+        )
+
+
+class Appointment(models.Model):
+    """A patient's visit to one doctor membership, at a date and local start time of its hospital."""
+
+    class Status(models.TextChoices):
+        AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
+        REQUESTED = "requested", "Requested"
+        CONFIRMED = "confirmed", "Confirmed"
+        COMPLETED = "completed", "Completed"
+        NO_SHOW = "no_show", "No-show"
+        REJECTED = "rejected", "Rejected"
+        CANCELLED = "cancelled", "Cancelled"
+        EXPIRED = "expired", "Expired"
+
+    ACTIVE = (Status.AWAITING_PAYMENT, Status.REQUESTED, Status.CONFIRMED)
+    TRANSITIONS = {
+        Status.AWAITING_PAYMENT: {Status.REQUESTED, Status.CANCELLED, Status.EXPIRED},
+        Status.REQUESTED: {Status.CONFIRMED, Status.REJECTED, Status.CANCELLED},
+        Status.CONFIRMED: {Status.COMPLETED, Status.NO_SHOW, Status.CANCELLED},
+    }
+
+    hospital = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="appointments")
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments")
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="appointments")
+    date = models.DateField(db_index=True)
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+    reason = models.TextField(max_length=1000)
+    status = models.CharField(max_length=20, choices=Status.choices, db_index=True)
+    token_number = models.PositiveSmallIntegerField(null=True, blank=True)
+    fee = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    currency = models.CharField(max_length=3, default="BDT")
+    hold_expires_at = models.DateTimeField(null=True, blank=True)
+    arrived_at = models.DateTimeField(null=True, blank=True)
+    status_reason = models.TextField(blank=True, help_text="Why it was rejected or cancelled.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["date", "start_time"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership", "date", "start_time"],
+                condition=Q(status__in=["awaiting_payment", "requested", "confirmed"]),
+                name="appointment_one_active_per_slot",
+            ),
+            models.UniqueConstraint(
+                fields=["membership", "date", "token_number"],
+                condition=Q(token_number__isnull=False),
+                name="appointment_token_unique_per_doctor_day",
+            ),
+            models.CheckConstraint(condition=Q(end_time__gt=models.F("start_time")), name="appointment_ends_after_start"),
+        ]
+        indexes = [models.Index(fields=["hospital", "date"]), models.Index(fields=["patient", "date"])]
+
+    def __str__(self):
+        return f"{self.patient.full_name} with {self.membership.user.full_name} on {self.date} {self.start_time:%H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def starts_at(self) -> datetime:
+        return datetime.combine(self.date, self.start_time, tzinfo=self.hospital.tz)
+
+    @property
+    def ends_at(self) -> datetime:
+        return datetime.combine(self.date, self.end_time, tzinfo=self.hospital.tz)
+
+    @property
+    def slot_minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+    @property
+    def cancellable_until(self) -> datetime:
+        return self.starts_at - timedelta(hours=self.hospital.cancellation_cutoff_hours)
+
+    def can_become(self, status: str) -> bool:
+        return status in self.TRANSITIONS.get(self.status, ())
+
+
+class AppointmentStatusChange(models.Model):
+    """One row per status move: who, when, why. Written only by appointments.services."""
+
+    hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="+")
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=20, choices=Appointment.Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Appointment.Status.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.from_status or '—'} → {self.to_status}"
+
+
+class QueueState(models.Model):
+    """The token a doctor is seeing now, per doctor membership per day; its row is the token lock."""
+
+    hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="+")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="queue_states")
+    date = models.DateField()
+    now_serving = models.PositiveSmallIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["membership", "date"], name="queue_state_per_doctor_day")]
+
+    def __str__(self):
+        return f"{self.membership_id} on {self.date}: {self.now_serving or '—'}"
+
+
+class ReviewQuerySet(ScopedQuerySet):
+    def for_doctor(self, doctor_profile):
+        return self.filter(membership__user_id=doctor_profile.user_id)
+
+
+class Review(models.Model):
+    hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="+")
+    appointment = models.OneToOneField(Appointment, on_delete=models.CASCADE, related_name="review")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="reviews")
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews")
+    rating = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
+    text = models.TextField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="review_rating_1_to_5")]
+
+    def __str__(self):
+        return f"{self.rating}/5 for {self.membership_id}"

@@ -1,0 +1,444 @@
+"""Writes with rules for schedules, appointments, the queue and reviews. Views call these, never .save().
+
+Every status move of an Appointment goes through exactly one function here: each locks the
+appointment row, checks ``Appointment.TRANSITIONS``, writes an AppointmentStatusChange and
+notifies the people concerned (after commit, through notify()).
+"""
+
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from hospitals.models import Membership
+from notifications.services import notify
+
+from .models import Appointment, AppointmentStatusChange, DayOff, QueueState, Review, ScheduleRule
+from .slots import booking_window, local_now, rule_slots
+
+Status = Appointment.Status
+SLOT_TAKEN = "This slot was just taken. Please choose another time."
+
+
+class AppointmentError(Exception):
+    """A booking, schedule or status change that is not allowed; the message is shown to the user."""
+
+
+def payment_hold_minutes() -> int:
+    return getattr(settings, "PAYMENT_HOLD_MINUTES", 15)
+
+
+# Schedules ------------------------------------------------------------------------------------
+
+@transaction.atomic
+def add_schedule_rule(*, membership: Membership, weekday: int, start_time: time, end_time: time,
+                      slot_minutes: int) -> ScheduleRule:
+    """Add weekly hours for a doctor membership.
+
+    Raises AppointmentError when the hours are empty, shorter than one slot, or overlap the
+    same doctor's hours on that weekday at any hospital (a doctor is in one place at a time).
+    """
+    if membership.role != Membership.Role.DOCTOR:
+        raise AppointmentError("Only doctors have consulting hours.")
+    if end_time <= start_time:
+        raise AppointmentError("The end time must be after the start time.")
+    length = datetime.combine(date.min, end_time) - datetime.combine(date.min, start_time)
+    if not 5 <= slot_minutes <= 240 or timedelta(minutes=slot_minutes) > length:
+        raise AppointmentError("A slot must be 5 to 240 minutes long and fit inside the hours.")
+    # Lock the doctor's memberships so two overlapping rules cannot be added at once.
+    list(Membership.objects.select_for_update().filter(user_id=membership.user_id, role=Membership.Role.DOCTOR))
+    clash = (
+        ScheduleRule.objects.filter(membership__user_id=membership.user_id, weekday=weekday,
+                                    start_time__lt=end_time, end_time__gt=start_time)
+        .select_related("hospital").first()
+    )
+    if clash:
+        raise AppointmentError(
+            f"These hours overlap {clash.get_weekday_display()} {clash.start_time:%H:%M}–{clash.end_time:%H:%M} "
+            f"at {clash.hospital.name}. Change or remove those first."
+        )
+    return ScheduleRule.objects.create(
+        hospital=membership.hospital, membership=membership, weekday=weekday,
+        start_time=start_time, end_time=end_time, slot_minutes=slot_minutes,
+    )
+
+
+@transaction.atomic
+def remove_schedule_rule(*, rule: ScheduleRule) -> None:
+    """Remove weekly hours; appointments already booked in them stay booked."""
+    rule.delete()
+
+
+@transaction.atomic
+def add_day_off(*, membership: Membership, day: date, reason: str = "") -> DayOff:
+    """Mark a date off. Raises AppointmentError for a past date, a duplicate, or a date with active bookings."""
+    if day < local_now(membership.hospital).date():
+        raise AppointmentError("A day off cannot be in the past.")
+    booked = Appointment.objects.for_membership(membership).on(day).active().count()
+    if booked:
+        raise AppointmentError(
+            f"There are {booked} active appointments on {day:%d %b %Y}; ask reception to settle them first."
+        )
+    try:
+        with transaction.atomic():
+            return DayOff.objects.create(hospital=membership.hospital, membership=membership, date=day,
+                                         reason=reason.strip())
+    except IntegrityError as exc:
+        raise AppointmentError("That date is already a day off.") from exc
+
+
+@transaction.atomic
+def remove_day_off(*, day_off: DayOff) -> None:
+    day_off.delete()
+
+
+# Notifications ------------------------------------------------------------------------------
+
+def _context(appointment: Appointment, **extra) -> dict:
+    return {
+        "patient_name": appointment.patient.full_name,
+        "doctor_name": appointment.membership.user.doctor_profile.display_name,
+        "hospital_name": appointment.hospital.name,
+        "when": f"{appointment.date:%a %d %b %Y} at {appointment.start_time:%H:%M}",
+        "reason": appointment.status_reason,
+        "token_number": appointment.token_number,
+        **extra,
+    }
+
+
+def _notify_patient(appointment: Appointment, event: str, **extra) -> None:
+    notify(appointment.patient, event, _context(appointment, **extra),
+           url=reverse("appointments:detail", args=[appointment.pk]))
+
+
+def _notify_desk(appointment: Appointment, event: str) -> None:
+    """Tell the hospital's receptionists (reception board) and the doctor (queue)."""
+    slug = appointment.hospital.slug
+    reception_url = f"{reverse('desk:reception', args=[slug])}?date={appointment.date:%Y-%m-%d}"
+    receptionists = (
+        Membership.objects.for_hospital(appointment.hospital).approved()
+        .filter(role=Membership.Role.RECEPTIONIST).select_related("user")
+    )
+    context = _context(appointment)
+    for member in receptionists:
+        notify(member.user, event, context, url=reception_url)
+    notify(appointment.membership.user, event, context, url=reverse("desk:queue", args=[slug]))
+
+
+# Status moves --------------------------------------------------------------------------------
+
+VERBS = {
+    Status.REQUESTED: "sent to the hospital",
+    Status.CONFIRMED: "confirmed",
+    Status.COMPLETED: "completed",
+    Status.NO_SHOW: "marked as a no-show",
+    Status.REJECTED: "rejected",
+    Status.CANCELLED: "cancelled",
+    Status.EXPIRED: "expired",
+}
+
+
+def _lock(appointment: Appointment) -> Appointment:
+    """Re-read the appointment under a row lock (the joined people are read, not locked)."""
+    return (
+        Appointment.objects.select_for_update(of=("self",)).with_people().get(pk=appointment.pk)
+    )
+
+
+def _check(appointment: Appointment, to: str) -> None:
+    if not appointment.can_become(to):
+        raise AppointmentError(
+            f"This appointment is {appointment.get_status_display().lower()}; it cannot be {VERBS[to]}."
+        )
+
+
+def _record(appointment: Appointment, from_status: str, *, by, reason: str = "") -> None:
+    AppointmentStatusChange.objects.create(
+        hospital_id=appointment.hospital_id, appointment=appointment, from_status=from_status,
+        to_status=appointment.status, by=by, reason=reason,
+    )
+
+
+def _move(appointment: Appointment, to: str, *, by, reason: str = "", fields=()) -> Appointment:
+    """Check and apply one status move on a locked appointment, saving ``fields`` with it."""
+    _check(appointment, to)
+    from_status = appointment.status
+    appointment.status = to
+    appointment.save(update_fields=["status", *fields])
+    _record(appointment, from_status, by=by, reason=reason)
+    return appointment
+
+
+def _required(text: str, message: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise AppointmentError(message)
+    return text
+
+
+def _bookable_membership(membership: Membership) -> Membership:
+    found = Membership.objects.bookable().select_related("hospital", "user", "user__doctor_profile").filter(
+        pk=membership.pk
+    ).first()
+    if found is None:
+        raise AppointmentError("This doctor is not taking bookings at this hospital.")
+    return found
+
+
+def _check_slot(membership: Membership, day: date, start: time, now: datetime):
+    """Return the schedule slot at ``start`` on ``day`` or raise AppointmentError saying why not."""
+    hospital = membership.hospital
+    first, last = booking_window(hospital, now)
+    if not first <= day <= last:
+        raise AppointmentError(f"Choose a date between {first:%d %b} and {last:%d %b %Y}.")
+    if DayOff.objects.for_membership(membership).filter(date=day).exists():
+        raise AppointmentError("The doctor is not in on that day.")
+    rules = ScheduleRule.objects.for_membership(membership).filter(weekday=day.weekday())
+    slot = next((s for s in rule_slots(rules, day, hospital.tz) if s.start == start), None)
+    if slot is None:
+        raise AppointmentError("That time is not on the doctor's schedule.")
+    if slot.starts_at <= now:
+        raise AppointmentError("That time has already passed.")
+    return slot
+
+
+def _overlapping(queryset, starts_at: datetime, ends_at: datetime, day: date):
+    """Appointments in ``queryset`` (near ``day``) whose time overlaps [starts_at, ends_at)."""
+    nearby = queryset.filter(date__range=(day - timedelta(days=1), day + timedelta(days=1))).with_people()
+    return [a for a in nearby if a.starts_at < ends_at and starts_at < a.ends_at]
+
+
+def start_booking(appointment: Appointment, *, by) -> Appointment:
+    """Where a new booking goes after its slot is held.
+
+    Until the payments issue lands every booking goes straight on to ``requested``. Payments
+    changes only this function: a booking with a fee stays ``awaiting_payment`` (its hold runs
+    until ``hold_expires_at``) and ``request_appointment`` runs when the payment is confirmed.
+    """
+    return request_appointment(appointment=appointment, by=by, reason="No advance payment needed.")
+
+
+@transaction.atomic
+def book_appointment(*, patient, membership: Membership, day: date, start: time, reason: str,
+                     now: datetime | None = None) -> Appointment:
+    """Book ``start`` on ``day`` with a doctor membership for ``patient``; return the appointment.
+
+    Locks the patient's user row (so one patient's bookings are serialised) and relies on the
+    active-slot UniqueConstraint for races between patients. Raises AppointmentError for a
+    patient without a patient profile, an unbookable doctor, a slot outside the window, on a
+    day off, off the schedule or in the past, a slot taken (SLOT_TAKEN), or an overlap with
+    the patient's own active appointments.
+    """
+    now = now or timezone.now()
+    if not getattr(patient, "is_patient", False):
+        raise AppointmentError("Only patients can book appointments. Sign up as a patient first.")
+    reason = _required(reason, "Tell the doctor the reason for your visit.")
+    membership = _bookable_membership(membership)
+    if membership.user_id == patient.pk:
+        raise AppointmentError("You cannot book an appointment with yourself.")
+    slot = _check_slot(membership, day, start, now)
+    expire_stale_holds(now=now, membership=membership, day=day)
+    get_user_model().objects.select_for_update().filter(pk=patient.pk).first()
+    own = _overlapping(Appointment.objects.for_patient(patient).active(), slot.starts_at, slot.ends_at, day)
+    if own:
+        clash = own[0]
+        raise AppointmentError(
+            f"You already have an appointment with {clash.membership.user.full_name} at "
+            f"{clash.start_time:%H:%M} that day. Cancel it first or choose another time."
+        )
+    if _overlapping(Appointment.objects.for_membership(membership).active(), slot.starts_at, slot.ends_at, day):
+        raise AppointmentError(SLOT_TAKEN)
+    try:
+        with transaction.atomic():
+            appointment = Appointment.objects.create(
+                hospital=membership.hospital, patient=patient, membership=membership, date=day,
+                start_time=slot.start, end_time=slot.end, reason=reason, status=Status.AWAITING_PAYMENT,
+                fee=membership.consultation_fee, currency=membership.currency,
+                hold_expires_at=now + timedelta(minutes=payment_hold_minutes()),
+            )
+    except IntegrityError as exc:
+        raise AppointmentError(SLOT_TAKEN) from exc
+    _record(appointment, "", by=patient)
+    return start_booking(_lock(appointment), by=patient)
+
+
+@transaction.atomic
+def request_appointment(*, appointment: Appointment, by, reason: str = "") -> Appointment:
+    """awaiting_payment → requested (paid, or nothing to pay): the hospital now sees the booking.
+
+    Locks the appointment; notifies the patient (received) and the desk (new booking).
+    """
+    appointment = _lock(appointment)
+    _check(appointment, Status.REQUESTED)
+    appointment.hold_expires_at = None
+    _move(appointment, Status.REQUESTED, by=by, reason=reason, fields=["hold_expires_at"])
+    _notify_patient(appointment, "booking_received")
+    _notify_desk(appointment, "booking_new")
+    return appointment
+
+
+def _lock_queue(appointment_or_membership, day: date) -> QueueState:
+    membership = getattr(appointment_or_membership, "membership", appointment_or_membership)
+    QueueState.objects.get_or_create(membership=membership, date=day, defaults={"hospital_id": membership.hospital_id})
+    return QueueState.objects.select_for_update().get(membership=membership, date=day)
+
+
+@transaction.atomic
+def confirm_appointment(*, appointment: Appointment, by) -> Appointment:
+    """requested → confirmed with the doctor's next token number for that day (1, 2, 3…).
+
+    Locks the appointment, then the doctor's QueueState row for the day, so concurrent
+    confirmations number without gaps or duplicates (the token UniqueConstraint backs this).
+    """
+    appointment = _lock(appointment)
+    _check(appointment, Status.CONFIRMED)
+    _lock_queue(appointment, appointment.date)
+    highest = (
+        Appointment.objects.for_membership(appointment.membership).on(appointment.date)
+        .aggregate(highest=Max("token_number"))["highest"]
+    )
+    appointment.token_number = (highest or 0) + 1
+    _move(appointment, Status.CONFIRMED, by=by, fields=["token_number"])
+    _notify_patient(appointment, "appointment_confirmed")
+    return appointment
+
+
+@transaction.atomic
+def reject_appointment(*, appointment: Appointment, by, reason: str) -> Appointment:
+    """requested → rejected, with a reason the patient is told."""
+    reason = _required(reason, "Give the patient a reason.")
+    appointment = _lock(appointment)
+    appointment.status_reason = reason
+    _move(appointment, Status.REJECTED, by=by, reason=reason, fields=["status_reason"])
+    _notify_patient(appointment, "appointment_rejected")
+    return appointment
+
+
+@transaction.atomic
+def cancel_appointment(*, appointment: Appointment, by, reason: str, now: datetime | None = None) -> Appointment:
+    """The patient cancels an awaiting-payment, requested or confirmed appointment before the cut-off.
+
+    The cut-off is the hospital's ``cancellation_cutoff_hours`` before the slot. Notifies the
+    patient and the desk. Raises AppointmentError for someone else, after the cut-off, or a
+    status that cannot be cancelled.
+    """
+    appointment = _lock(appointment)
+    if appointment.patient_id != by.pk:
+        raise AppointmentError("Only the patient can cancel this appointment.")
+    reason = _required(reason, "Tell the hospital why you are cancelling.")
+    _check(appointment, Status.CANCELLED)
+    if (now or timezone.now()) >= appointment.cancellable_until:
+        raise AppointmentError(
+            f"{appointment.hospital.name} accepts cancellations until "
+            f"{appointment.hospital.cancellation_cutoff_hours} hours before the appointment; please call them."
+        )
+    appointment.status_reason = reason
+    _move(appointment, Status.CANCELLED, by=by, reason=reason, fields=["status_reason"])
+    _notify_patient(appointment, "appointment_cancelled")
+    _notify_desk(appointment, "appointment_cancelled_staff")
+    return appointment
+
+
+@transaction.atomic
+def mark_arrived(*, appointment: Appointment, by, now: datetime | None = None) -> Appointment:
+    """Record that the patient of a requested or confirmed appointment is at the desk (once)."""
+    appointment = _lock(appointment)
+    if appointment.status not in (Status.REQUESTED, Status.CONFIRMED):
+        raise AppointmentError(
+            f"This appointment is {appointment.get_status_display().lower()}; arrival cannot be recorded."
+        )
+    if appointment.arrived_at:
+        raise AppointmentError("This patient is already marked as arrived.")
+    appointment.arrived_at = now or timezone.now()
+    appointment.save(update_fields=["arrived_at"])
+    _record(appointment, appointment.status, by=by, reason="Arrived at the desk.")
+    return appointment
+
+
+@transaction.atomic
+def complete_appointment(*, appointment: Appointment, by) -> Appointment:
+    """confirmed → completed: the doctor has seen the patient."""
+    appointment = _move(_lock(appointment), Status.COMPLETED, by=by)
+    _notify_patient(appointment, "appointment_completed")
+    return appointment
+
+
+@transaction.atomic
+def mark_no_show(*, appointment: Appointment, by) -> Appointment:
+    """confirmed → no_show: the patient did not come."""
+    appointment = _move(_lock(appointment), Status.NO_SHOW, by=by)
+    _notify_patient(appointment, "appointment_no_show")
+    return appointment
+
+
+@transaction.atomic
+def expire_appointment(*, appointment: Appointment, by=None) -> Appointment:
+    """awaiting_payment → expired: the payment hold ran out and the slot is free again."""
+    appointment = _lock(appointment)
+    _check(appointment, Status.EXPIRED)
+    appointment.hold_expires_at = None
+    appointment = _move(appointment, Status.EXPIRED, by=by, reason="Payment not received in time.",
+                        fields=["hold_expires_at"])
+    _notify_patient(appointment, "appointment_expired")
+    return appointment
+
+
+@transaction.atomic
+def expire_stale_holds(*, now: datetime | None = None, membership: Membership | None = None,
+                       day: date | None = None) -> int:
+    """Expire every awaiting-payment booking whose hold has run out (optionally one doctor/day); return how many."""
+    stale = Appointment.objects.filter(status=Status.AWAITING_PAYMENT, hold_expires_at__lte=now or timezone.now())
+    if membership is not None:
+        stale = stale.for_membership(membership)
+    if day is not None:
+        stale = stale.on(day)
+    expired = 0
+    for appointment in stale.select_for_update(skip_locked=True):
+        expire_appointment(appointment=appointment)
+        expired += 1
+    return expired
+
+
+@transaction.atomic
+def call_next(*, membership: Membership, by, day: date | None = None) -> Appointment:
+    """Set the doctor's "now serving" to the next confirmed token of the day; return that appointment.
+
+    Locks the doctor's QueueState row. Raises AppointmentError when nobody is waiting.
+    """
+    day = day or local_now(membership.hospital).date()
+    queue = _lock_queue(membership, day)
+    waiting = (
+        Appointment.objects.for_membership(membership).on(day).filter(status=Status.CONFIRMED)
+        .filter(Q(token_number__gt=queue.now_serving or 0)).order_by("token_number").with_people()
+    )
+    appointment = waiting.first()
+    if appointment is None:
+        raise AppointmentError("Nobody with a later token is waiting.")
+    queue.now_serving = appointment.token_number
+    queue.save(update_fields=["now_serving", "updated_at"])
+    _notify_patient(appointment, "appointment_called")
+    return appointment
+
+
+@transaction.atomic
+def leave_review(*, appointment: Appointment, by, rating: int, text: str = "") -> Review:
+    """The patient rates a completed appointment's doctor 1–5, once per appointment."""
+    appointment = _lock(appointment)
+    if appointment.patient_id != by.pk:
+        raise AppointmentError("Only the patient of this appointment can review it.")
+    if appointment.status != Status.COMPLETED:
+        raise AppointmentError("You can review a visit once it is completed.")
+    if not 1 <= int(rating) <= 5:
+        raise AppointmentError("Choose a rating from 1 to 5.")
+    try:
+        with transaction.atomic():
+            return Review.objects.create(
+                hospital_id=appointment.hospital_id, appointment=appointment, membership_id=appointment.membership_id,
+                patient=by, rating=int(rating), text=text.strip(),
+            )
+    except IntegrityError as exc:
+        raise AppointmentError("You have already reviewed this visit.") from exc

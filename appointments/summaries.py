@@ -1,0 +1,107 @@
+"""Read-only figures for pages and dashboards: queue position, today's counts, review averages.
+
+Each function runs a fixed, small number of queries whatever the amount of data.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Avg, Count, Q
+from django.utils import timezone
+
+from .models import Appointment, QueueState, Review
+from .slots import local_now
+
+Status = Appointment.Status
+
+
+@dataclass(frozen=True)
+class QueuePosition:
+    now_serving: int | None
+    tokens_ahead: int
+    minutes_wait: int
+
+    @property
+    def is_your_turn(self) -> bool:
+        return self.tokens_ahead == 0 and self.now_serving is not None
+
+
+def now_serving_on(membership_id: int, day: date) -> int | None:
+    return QueueState.objects.filter(membership_id=membership_id, date=day).values_list(
+        "now_serving", flat=True
+    ).first()
+
+
+def queue_position(appointment: Appointment) -> QueuePosition | None:
+    """For a confirmed appointment today: now serving, confirmed tokens before it, and the wait.
+
+    The wait is the tokens ahead times the appointment's slot length. None on other days.
+    """
+    if appointment.status != Status.CONFIRMED or appointment.date != local_now(appointment.hospital).date():
+        return None
+    serving = now_serving_on(appointment.membership_id, appointment.date)
+    ahead = (
+        Appointment.objects.for_membership(appointment.membership_id).on(appointment.date)
+        .filter(status=Status.CONFIRMED, token_number__lt=appointment.token_number,
+                token_number__gte=serving or 0)
+        .count()
+    )
+    return QueuePosition(serving, ahead, ahead * appointment.slot_minutes)
+
+
+def patient_next_appointment(user) -> Appointment | None:
+    """The patient's next active appointment (from today in server time, so nothing is missed)."""
+    return (
+        Appointment.objects.for_patient(user).upcoming(timezone.localdate()).with_people()
+        .order_by("date", "start_time").first()
+    )
+
+
+def doctor_today(membership) -> dict:
+    """Today's queue of a doctor membership: waiting count, the next patient, now serving."""
+    today = local_now(membership.hospital).date()
+    serving = now_serving_on(membership.pk, today)
+    confirmed = Appointment.objects.for_membership(membership).on(today).filter(status=Status.CONFIRMED)
+    waiting = confirmed.filter(token_number__gt=serving or 0)
+    return {
+        "today": today,
+        "now_serving": serving,
+        "queue_length": waiting.count(),
+        "next_appointment": waiting.order_by("token_number").select_related("patient").first(),
+        "to_confirm": Appointment.objects.for_membership(membership).filter(
+            status=Status.REQUESTED, date__gte=today
+        ).count(),
+    }
+
+
+def status_counts(queryset) -> dict[str, int]:
+    """Counts per status (every status present, zero when none) plus "total"."""
+    counts = queryset.aggregate(
+        total=Count("pk"), **{status: Count("pk", filter=Q(status=status)) for status in Status.values}
+    )
+    return counts
+
+
+def reception_today(hospital) -> dict:
+    today = local_now(hospital).date()
+    counts = status_counts(Appointment.objects.for_hospital(hospital).on(today))
+    counts["arrived"] = Appointment.objects.for_hospital(hospital).on(today).filter(arrived_at__isnull=False).count()
+    return {"today": today, "counts": counts}
+
+
+def month_counts(hospital, year: int, month: int) -> dict[date, int]:
+    """Booked appointments (not rejected, cancelled or expired) per date of one month."""
+    rows = (
+        Appointment.objects.for_hospital(hospital).filter(date__year=year, date__month=month)
+        .exclude(status__in=[Status.REJECTED, Status.CANCELLED, Status.EXPIRED])
+        .values("date").annotate(n=Count("pk")).values_list("date", "n")
+    )
+    return dict(rows)
+
+
+def doctor_review_summary(doctor_profile) -> dict:
+    """Average rating (None without reviews) and count across all the doctor's hospitals."""
+    summary = Review.objects.for_doctor(doctor_profile).aggregate(average=Avg("rating"), count=Count("pk"))
+    if summary["average"] is not None:
+        summary["average"] = round(summary["average"], 1)
+    return summary
