@@ -149,6 +149,16 @@ def database_url(settings_dict: dict) -> str:
     raise RuntimeError(f"No DATABASE_URL form for engine {engine}")
 
 
+def _die_with_parent() -> None:
+    """In the server child: get SIGTERM when pytest dies, even by SIGKILL (Linux prctl)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 class LiveServer:
     """Daphne serving ``healthstack.asgi:application`` in a subprocess on a free loopback port."""
 
@@ -188,7 +198,7 @@ class LiveServer:
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
              "--access-log", "-", "healthstack.asgi:application"],
             cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
+            stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent,
         )
         log.close()
         deadline = time.monotonic() + SERVER_START_SECONDS
