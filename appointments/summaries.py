@@ -61,25 +61,25 @@ def doctor_today(membership) -> dict:
     """Today's queue of a doctor membership: waiting count, the next patient, now serving."""
     today = local_now(membership.hospital).date()
     serving = now_serving_on(membership.pk, today)
-    confirmed = Appointment.objects.for_membership(membership).on(today).filter(status=Status.CONFIRMED)
-    waiting = confirmed.filter(token_number__gt=serving or 0)
+    waiting = Q(date=today, status=Status.CONFIRMED, token_number__gt=serving or 0)
+    counts = Appointment.objects.for_membership(membership).aggregate(
+        queue_length=Count("pk", filter=waiting),
+        to_confirm=Count("pk", filter=Q(status=Status.REQUESTED, date__gte=today)),
+    )
     return {
         "today": today,
         "now_serving": serving,
-        "queue_length": waiting.count(),
-        "next_appointment": waiting.order_by("token_number").select_related("patient").first(),
-        "to_confirm": Appointment.objects.for_membership(membership).filter(
-            status=Status.REQUESTED, date__gte=today
-        ).count(),
+        **counts,
+        "next_appointment": Appointment.objects.for_membership(membership).filter(waiting)
+        .order_by("token_number").select_related("patient").first(),
     }
 
 
 def status_counts(queryset) -> dict[str, int]:
     """Counts per status (every status present, zero when none) plus "total"."""
-    counts = queryset.aggregate(
+    return queryset.aggregate(
         total=Count("pk"), **{status: Count("pk", filter=Q(status=status)) for status in Status.values}
     )
-    return counts
 
 
 def reception_today(hospital) -> dict:

@@ -1,0 +1,404 @@
+from datetime import time, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.tests.factories import PatientFactory
+from appointments import services
+from appointments.models import Appointment, DayOff, QueueState, ScheduleRule
+from appointments.slots import local_now
+from appointments.tests.factories import AppointmentFactory, ScheduleRuleFactory
+from hospitals.tests.factories import MembershipFactory
+
+Status = Appointment.Status
+pytestmark = pytest.mark.django_db
+
+
+# The URL matrix ---------------------------------------------------------------------------
+
+MANAGE_PAGES = {
+    "desk:schedule": {"doctor", "admin"},
+    "desk:reception": {"receptionist", "admin"},
+    "desk:queue": {"doctor"},
+}
+ROLES = ["doctor", "admin", "receptionist", "lab_worker", "pharmacist"]
+
+
+@pytest.mark.parametrize("name", MANAGE_PAGES)
+@pytest.mark.parametrize("role", ROLES)
+def test_manage_page_access_by_role(name, role, client_for, hospital):
+    user = MembershipFactory(hospital=hospital, role=role).user
+    expected = 200 if role in MANAGE_PAGES[name] else 403
+    assert client_for(user).get(reverse(name, args=[hospital.slug])).status_code == expected
+
+
+@pytest.mark.parametrize("name", MANAGE_PAGES)
+def test_manage_page_refuses_outsiders(name, client, client_for, hospital, other_hospital, patient):
+    url = reverse(name, args=[hospital.slug])
+
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert client_for(patient).get(url).status_code == 404
+    outsider = MembershipFactory(hospital=other_hospital, role=next(iter(MANAGE_PAGES[name]))).user
+    assert client_for(outsider).get(url).status_code == 404
+
+
+ACTIONS = {"desk:confirm": {"receptionist", "admin", "doctor"}, "desk:reject": {"receptionist", "admin", "doctor"},
+           "desk:arrived": {"receptionist", "admin", "doctor"}, "desk:no-show": {"receptionist", "admin", "doctor"},
+           "desk:complete": {"doctor"}}
+
+
+@pytest.mark.parametrize("name", ACTIONS)
+@pytest.mark.parametrize("role", ROLES)
+def test_appointment_action_access_by_role(name, role, client_for, hospital, make_appointment, doctor_membership):
+    user = doctor_membership.user if role == "doctor" else MembershipFactory(hospital=hospital, role=role).user
+    url = reverse(name, args=[hospital.slug, make_appointment().pk])
+    assert client_for(user).post(url, {"reason": "x"}).status_code == (302 if role in ACTIONS[name] else 403)
+
+
+def test_another_hospitals_appointment_is_404(client_for, receptionist, other_hospital):
+    elsewhere = AppointmentFactory(membership=MembershipFactory(hospital=other_hospital),
+                                   date=local_now(other_hospital).date() + timedelta(days=2))
+    url = reverse("desk:confirm", args=[receptionist.memberships.get().hospital.slug, elsewhere.pk])
+    assert client_for(receptionist).post(url).status_code == 404
+    assert Appointment.objects.get(pk=elsewhere.pk).status == Status.REQUESTED
+
+
+def test_a_doctor_cannot_act_on_another_doctors_appointment(client_for, hospital, make_appointment, doctor):
+    colleague = MembershipFactory(hospital=hospital)
+    theirs = make_appointment(membership=colleague)
+    assert client_for(doctor).post(reverse("desk:confirm", args=[hospital.slug, theirs.pk])).status_code == 404
+
+
+# Reception and queue ------------------------------------------------------------------------
+
+def test_reception_confirm_shows_the_token(client_for, receptionist, hospital, make_appointment, booking_day):
+    appointment = make_appointment()
+    client = client_for(receptionist)
+    board = f"{reverse('desk:reception', args=[hospital.slug])}?date={booking_day:%Y-%m-%d}"
+
+    response = client.post(reverse("desk:confirm", args=[hospital.slug, appointment.pk]), {"next": board}, follow=True)
+
+    assert response.redirect_chain[-1][0] == board
+    assert "token 1" in response.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.status == Status.CONFIRMED and appointment.token_number == 1
+
+
+def test_reception_reject_requires_a_reason(client_for, receptionist, hospital, make_appointment):
+    appointment = make_appointment()
+    url = reverse("desk:reject", args=[hospital.slug, appointment.pk])
+
+    response = client_for(receptionist).post(url, {"reason": ""}, follow=True)
+    assert "Give the patient a reason." in response.content.decode()
+    client_for(receptionist).post(url, {"reason": "Doctor on leave"})
+    appointment.refresh_from_db()
+    assert appointment.status == Status.REJECTED and appointment.status_reason == "Doctor on leave"
+
+
+def test_confirming_a_cancelled_appointment_is_a_message_not_a_500(client_for, receptionist, hospital, make_appointment):
+    appointment = make_appointment(status=Status.CANCELLED)
+    response = client_for(receptionist).post(reverse("desk:confirm", args=[hospital.slug, appointment.pk]), follow=True)
+    assert response.status_code == 200
+    assert "This appointment is cancelled; it cannot be confirmed." in response.content.decode()
+
+
+def test_back_link_outside_the_hospital_is_ignored(client_for, receptionist, hospital, make_appointment):
+    url = reverse("desk:arrived", args=[hospital.slug, make_appointment().pk])
+    response = client_for(receptionist).post(url, {"next": "https://evil.example/"})
+    assert response["Location"] == reverse("desk:reception", args=[hospital.slug])
+
+
+def test_reception_day_view_lists_patient_details_by_doctor(client_for, receptionist, hospital, make_appointment,
+                                                            booking_day):
+    make_appointment(reason="Chest pain on climbing stairs")
+    response = client_for(receptionist).get(reverse("desk:reception", args=[hospital.slug]),
+                                            {"date": booking_day.isoformat()})
+    page = response.content.decode()
+    assert "Ayesha Rahman" in page and "Chest pain" in page and "Kamal Hossain" in page
+    assert response.context["weeks"]
+
+
+def test_reception_bad_date_falls_back_to_today(client_for, receptionist, hospital):
+    response = client_for(receptionist).get(reverse("desk:reception", args=[hospital.slug]), {"date": "2030-02-31"})
+    assert response.status_code == 200 and response.context["day"] == local_now(hospital).date()
+
+
+def _today_appointments(doctor_membership, count):
+    today = local_now(doctor_membership.hospital).date()
+    for i in range(count):
+        start = time(8 + i // 4, 15 * (i % 4))
+        AppointmentFactory(membership=doctor_membership, date=today, start_time=start,
+                           end_time=time(8 + (i + 1) // 4, 15 * ((i + 1) % 4)),
+                           status=Status.CONFIRMED if i % 2 else Status.REQUESTED, token_number=i + 1)
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("name, role", [("desk:reception", "receptionist"), ("desk:queue", "doctor")])
+def test_board_query_count_is_flat(name, role, client_for, hospital, doctor_membership):
+    user = doctor_membership.user if role == "doctor" else MembershipFactory(hospital=hospital, role=role).user
+    client = client_for(user)
+    url = reverse(name, args=[hospital.slug])
+    _today_appointments(doctor_membership, 3)
+    few = _queries(client, url)
+    Appointment.objects.all().delete()
+    _today_appointments(doctor_membership, 30)
+    many = _queries(client, url)
+    assert few == many
+    assert many <= 15
+
+
+def test_queue_call_next_and_complete(client_for, doctor, hospital, doctor_membership):
+    _today_appointments(doctor_membership, 4)
+    client = client_for(doctor)
+    client.post(reverse("desk:call-next", args=[hospital.slug]))
+
+    response = client.get(reverse("desk:queue", args=[hospital.slug]))
+    assert response.context["now_serving"] == 2  # the first confirmed token
+    first = Appointment.objects.get(token_number=2)
+    client.post(reverse("desk:complete", args=[hospital.slug, first.pk]))
+    assert Appointment.objects.get(pk=first.pk).status == Status.COMPLETED
+
+
+def test_queue_call_next_with_nobody_waiting_is_a_message(client_for, doctor, hospital):
+    response = client_for(doctor).post(reverse("desk:call-next", args=[hospital.slug]), follow=True)
+    assert "Nobody with a later token is waiting." in response.content.decode()
+
+
+# Schedule page --------------------------------------------------------------------------------
+
+def _rule_post(doctor_id=None, **overrides):
+    data = {"rule-weekday": 6, "rule-start_time": "09:00", "rule-end_time": "13:00", "rule-slot_minutes": 15,
+            "add_rule": "1"}
+    if doctor_id:
+        data["doctor"] = doctor_id
+    data.update(overrides)
+    return data
+
+
+def test_doctor_adds_hours_and_an_overlap_is_explained(client_for, doctor, hospital, doctor_membership):
+    client = client_for(doctor)
+    url = reverse("desk:schedule", args=[hospital.slug])
+
+    assert client.post(url, _rule_post()).status_code == 302
+    response = client.post(url, _rule_post(**{"rule-start_time": "12:00", "rule-end_time": "14:00"}))
+
+    assert response.status_code == 200
+    assert "These hours overlap Sunday 09:00–13:00" in response.content.decode()
+    assert ScheduleRule.objects.get().membership == doctor_membership
+
+
+def test_doctor_adds_and_removes_a_day_off(client_for, doctor, hospital, doctor_membership):
+    client = client_for(doctor)
+    day = local_now(hospital).date() + timedelta(days=5)
+    client.post(reverse("desk:schedule", args=[hospital.slug]),
+                {"off-date": day.isoformat(), "off-reason": "Conference", "add_day_off": "1"})
+    day_off = DayOff.objects.get(membership=doctor_membership)
+
+    client.post(reverse("desk:day-off-delete", args=[hospital.slug, day_off.pk]))
+    assert not DayOff.objects.exists()
+
+
+def test_admin_edits_any_doctors_schedule(client_for, hospital_admin, hospital, doctor_membership):
+    client = client_for(hospital_admin)
+    page = client.get(reverse("desk:schedule", args=[hospital.slug]), {"doctor": doctor_membership.pk})
+    assert page.context["doctor_membership"] == doctor_membership
+
+    client.post(reverse("desk:schedule", args=[hospital.slug]), _rule_post(doctor_membership.pk))
+    assert ScheduleRule.objects.get().membership == doctor_membership
+
+
+def test_doctor_cannot_touch_a_colleagues_schedule(client_for, doctor, hospital):
+    colleague = MembershipFactory(hospital=hospital)
+    rule = ScheduleRuleFactory(membership=colleague)
+    client = client_for(doctor)
+
+    assert client.get(reverse("desk:schedule", args=[hospital.slug]), {"doctor": colleague.pk}).status_code == 404
+    assert client.post(reverse("desk:rule-delete", args=[hospital.slug, rule.pk])).status_code == 404
+    assert ScheduleRule.objects.filter(pk=rule.pk).exists()
+
+
+def test_admin_cannot_pick_another_hospitals_doctor(client_for, hospital_admin, hospital, other_hospital):
+    elsewhere = MembershipFactory(hospital=other_hospital)
+    url = reverse("desk:schedule", args=[hospital.slug])
+    assert client_for(hospital_admin).get(url, {"doctor": elsewhere.pk}).status_code == 404
+
+
+# Booking pages ---------------------------------------------------------------------------------
+
+def test_booking_page_shows_slots_fee_and_cutoff(client_for, patient, doctor, booking_day):
+    response = client_for(patient).get(reverse("appointments:book", args=[doctor.doctor_profile.pk]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert response.context["chosen_date"] == booking_day
+    assert 'value="09:00"' in page and "BDT 500.00" in page and "Free until 2 hours before" in page
+
+
+def test_booking_slots_partial_for_htmx(client_for, patient, doctor, doctor_membership, booking_day):
+    url = reverse("appointments:book-slots", args=[doctor.doctor_profile.pk])
+    response = client_for(patient).get(url, {"membership": doctor_membership.pk, "date": booking_day.isoformat()},
+                                       HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and b"<html" not in response.content and b'value="12:45"' in response.content
+
+
+def test_booking_post_books_and_redirects_to_the_appointment(client_for, patient, doctor, doctor_membership,
+                                                             booking_day):
+    response = client_for(patient).post(reverse("appointments:book", args=[doctor.doctor_profile.pk]), {
+        "membership": doctor_membership.pk, "date": booking_day.isoformat(), "start": "09:30",
+        "reason": "Headache for a week",
+    })
+    appointment = Appointment.objects.get()
+    assert response["Location"] == reverse("appointments:detail", args=[appointment.pk])
+    assert appointment.patient == patient and appointment.start_time == time(9, 30)
+
+
+def test_booking_a_just_taken_slot_shows_the_message_and_the_remaining_slots(
+    client_for, patient, doctor, doctor_membership, booking_day
+):
+    services.book_appointment(patient=PatientFactory(), membership=doctor_membership, day=booking_day,
+                              start=time(9, 30), reason="First")
+    response = client_for(patient).post(reverse("appointments:book", args=[doctor.doctor_profile.pk]), {
+        "membership": doctor_membership.pk, "date": booking_day.isoformat(), "start": "09:30", "reason": "Second",
+    })
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "This slot was just taken." in page
+    assert 'value="09:30"' not in page and 'value="09:45"' in page
+    assert Appointment.objects.count() == 1
+
+
+@pytest.mark.parametrize("start, message", [("08:00", "not on the doctor&#x27;s schedule"), ("", "Choose a time.")])
+def test_booking_bad_slot_is_a_form_error(start, message, client_for, patient, doctor, doctor_membership, booking_day):
+    response = client_for(patient).post(reverse("appointments:book", args=[doctor.doctor_profile.pk]), {
+        "membership": doctor_membership.pk, "date": booking_day.isoformat(), "start": start, "reason": "x",
+    })
+    assert response.status_code == 200 and message in response.content.decode()
+    assert not Appointment.objects.exists()
+
+
+def test_booking_another_doctors_membership_is_refused(client_for, patient, doctor, hospital, booking_day):
+    stranger = MembershipFactory(hospital=hospital)
+    ScheduleRuleFactory(membership=stranger, weekday=booking_day.weekday())
+    response = client_for(patient).post(reverse("appointments:book", args=[doctor.doctor_profile.pk]), {
+        "membership": stranger.pk, "date": booking_day.isoformat(), "start": "09:00", "reason": "x",
+    })
+    assert response.status_code == 200 and not Appointment.objects.exists()
+
+
+def test_booking_by_a_staff_user_tells_them_to_sign_up_as_patient(client_for, receptionist, doctor):
+    response = client_for(receptionist).get(reverse("appointments:book", args=[doctor.doctor_profile.pk]))
+    assert response.status_code == 403 and "Sign up as a patient" in response.content.decode()
+
+
+def test_booking_requires_login_and_a_bookable_doctor(client, client_for, patient, doctor, doctor_membership):
+    url = reverse("appointments:book", args=[doctor.doctor_profile.pk])
+    assert client.get(url)["Location"].startswith("/accounts/login/")
+    doctor_membership.status = "suspended"
+    doctor_membership.save()
+    assert client_for(patient).get(url).status_code == 404
+
+
+# Patient pages ------------------------------------------------------------------------------------
+
+def test_my_appointments_upcoming_and_past(client_for, patient, make_appointment):
+    upcoming = make_appointment()
+    closed = make_appointment(status=Status.CANCELLED, start=time(10))
+    client = client_for(patient)
+
+    assert list(client.get(reverse("appointments:mine")).context["page_obj"]) == [upcoming]
+    assert list(client.get(reverse("appointments:mine"), {"show": "past"}).context["page_obj"]) == [closed]
+
+
+def test_someone_elses_appointment_is_404(client_for, make_appointment):
+    appointment = make_appointment()
+    stranger = client_for(PatientFactory())
+    assert stranger.get(reverse("appointments:detail", args=[appointment.pk])).status_code == 404
+    assert stranger.post(reverse("appointments:cancel", args=[appointment.pk]), {"reason": "x"}).status_code == 404
+    assert Appointment.objects.get(pk=appointment.pk).status == Status.REQUESTED
+
+
+def test_detail_shows_token_now_serving_and_wait(client_for, patient, doctor_membership):
+    today = local_now(doctor_membership.hospital).date()
+    for token in (1, 2, 3):
+        AppointmentFactory(membership=doctor_membership, date=today, start_time=time(9 + token, 0),
+                           end_time=time(9 + token, 15), status=Status.CONFIRMED, token_number=token,
+                           patient=patient if token == 3 else PatientFactory())
+    QueueState.objects.create(hospital=doctor_membership.hospital, membership=doctor_membership, date=today,
+                              now_serving=1)
+    mine = Appointment.objects.get(token_number=3)
+
+    response = client_for(patient).get(reverse("appointments:detail", args=[mine.pk]))
+
+    position = response.context["position"]
+    assert (position.now_serving, position.tokens_ahead, position.minutes_wait) == (1, 2, 30)
+    assert "2 patients ahead of you · about 30 minutes" in response.content.decode()
+
+
+def test_patient_cancels_with_a_reason(client_for, patient, make_appointment):
+    appointment = make_appointment()
+    client = client_for(patient)
+
+    response = client.post(reverse("appointments:cancel", args=[appointment.pk]), {"reason": ""}, follow=True)
+    assert "This field is required." in response.content.decode()
+    client.post(reverse("appointments:cancel", args=[appointment.pk]), {"reason": "Feeling better"})
+    assert Appointment.objects.get(pk=appointment.pk).status == Status.CANCELLED
+
+
+def test_cancel_after_cutoff_is_a_message(client_for, patient, doctor_membership):
+    hospital = doctor_membership.hospital
+    soon = local_now(hospital) + timedelta(minutes=30)
+    appointment = AppointmentFactory(membership=doctor_membership, patient=patient, date=soon.date(),
+                                     start_time=soon.time().replace(second=0, microsecond=0),
+                                     end_time=(soon + timedelta(minutes=15)).time().replace(second=0, microsecond=0))
+    client = client_for(patient)
+    assert client.get(reverse("appointments:detail", args=[appointment.pk])).context["can_cancel"] is False
+    response = client.post(reverse("appointments:cancel", args=[appointment.pk]), {"reason": "Late"}, follow=True)
+    assert "accepts cancellations until 2 hours before" in response.content.decode()
+
+
+def test_review_after_completion_appears_on_the_doctor_profile(client_for, patient, doctor, make_appointment):
+    appointment = make_appointment(status=Status.COMPLETED, token_number=1)
+    client = client_for(patient)
+
+    client.post(reverse("appointments:review", args=[appointment.pk]), {"rating": 5, "text": "Very thorough"})
+    again = client.post(reverse("appointments:review", args=[appointment.pk]), {"rating": 1}, follow=True)
+
+    assert "already reviewed" in again.content.decode()
+    from django.template import Context, Template
+    from django.test import RequestFactory
+
+    html = Template("{% load appointments_tags %}{% doctor_reviews doctor %}").render(
+        Context({"doctor": doctor.doctor_profile, "request": RequestFactory().get("/")})
+    )
+    assert "Very thorough" in html and "5.0" in html and "1 review" in html
+
+
+def test_public_display_and_state(client, hospital, doctor_membership):
+    today = local_now(hospital).date()
+    QueueState.objects.create(hospital=hospital, membership=doctor_membership, date=today, now_serving=4)
+
+    page = client.get(reverse("appointments:display", args=[hospital.slug, doctor_membership.pk]))
+    state = client.get(reverse("appointments:display-state", args=[hospital.slug, doctor_membership.pk]))
+
+    assert page.status_code == 200 and b'data-now-serving aria-live="polite">4<' in page.content
+    assert b"<script>" not in page.content
+    assert state.json() == {"now_serving": 4, "date": today.isoformat()}
+    assert client.get(reverse("appointments:display", args=["other", doctor_membership.pk])).status_code == 404
+
+
+def test_dashboard_cards_render(patient, receptionist, doctor_membership, make_appointment, hospital):
+    from django.template import Context, Template
+
+    make_appointment()
+    html = Template(
+        "{% load appointments_tags %}{% patient_next_appointment user %}{% doctor_today membership %}"
+        "{% reception_today hospital %}"
+    ).render(Context({"user": patient, "membership": doctor_membership, "hospital": hospital}))
+    assert "Kamal Hossain" in html and "Today's queue" in html and "Appointments today" in html
