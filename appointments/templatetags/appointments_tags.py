@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 
 from appointments import summaries
 from appointments.models import Review
+from hospitals.models import Membership
 
 register = template.Library()
 
@@ -24,6 +25,13 @@ def doctor_today(membership):
     return {"membership": membership, **summaries.doctor_today(membership)}
 
 
+@register.inclusion_tag("appointments/partials/doctor_today.html")
+def doctor_today_at(hospital, user):
+    """The same card, for the user's approved doctor membership at ``hospital`` (nothing if none)."""
+    membership = Membership.objects.for_hospital(hospital).doctors().approved().filter(user=user).first()
+    return doctor_today(membership) if membership else {"membership": None}
+
+
 @register.inclusion_tag("appointments/partials/reception_today.html")
 def reception_today(hospital):
     return {"hospital": hospital, **summaries.reception_today(hospital)}
@@ -36,3 +44,8 @@ def doctor_reviews(context, doctor_profile):
     reviews = Review.objects.for_doctor(doctor_profile).select_related("patient", "hospital")
     page_obj = Paginator(reviews, settings.PAGE_SIZE).get_page(request.GET.get("page") if request else 1)
     return {"request": request, "summary": summaries.doctor_review_summary(doctor_profile), "page_obj": page_obj}
+
+
+@register.inclusion_tag("appointments/partials/rating_summary.html")
+def doctor_rating(doctor_profile):
+    return {"summary": summaries.doctor_review_summary(doctor_profile)}

@@ -402,3 +402,17 @@ def test_dashboard_cards_render(patient, receptionist, doctor_membership, make_a
         "{% reception_today hospital %}"
     ).render(Context({"user": patient, "membership": doctor_membership, "hospital": hospital}))
     assert "Kamal Hossain" in html and "Today's queue" in html and "Appointments today" in html
+
+
+@pytest.mark.parametrize("role, card", [("doctor", "Today's queue"), ("receptionist", "Appointments today"),
+                                        ("admin", "Appointments today")])
+def test_staff_dashboard_shows_the_role_card(role, card, client_for, hospital, doctor_membership):
+    user = doctor_membership.user if role == "doctor" else MembershipFactory(hospital=hospital, role=role).user
+    assert card in client_for(user).get(reverse("manage:dashboard", args=[hospital.slug])).content.decode()
+
+
+def test_patient_home_and_doctor_profile_show_appointments_pieces(client_for, patient, doctor, make_appointment):
+    make_appointment()
+    assert "Next appointment" in client_for(patient).get(reverse("me:home")).content.decode()
+    page = client_for(patient).get(reverse("hospitals:doctor-detail", args=[doctor.doctor_profile.pk])).content.decode()
+    assert reverse("appointments:book", args=[doctor.doctor_profile.pk]) in page and "Patient reviews" in page
