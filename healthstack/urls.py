@@ -2,6 +2,8 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import TemplateView
+from drf_spectacular.views import SpectacularAPIView
 
 from accounts import views as account_views
 from hospitals import views as hospital_views
@@ -17,6 +19,9 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("manage/<slug:hospital_slug>/", include("hospitals.manage_urls")),
     path("manage/<slug:hospital_slug>/", include("appointments.manage_urls")),
+    path("api/v1/", include("healthstack.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", TemplateView.as_view(template_name="api/docs.html"), name="api-docs"),
     path("admin/", admin.site.urls),
     path("verify/<str:code>/", views.verify_document, name="verify"),
     path("healthz", views.healthz, name="healthz"),

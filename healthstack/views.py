@@ -26,12 +26,17 @@ def error_403(request, exception=None):
 
 
 def error_404(request, exception=None):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
     return render(request, "errors/404.html", status=404)
 
 
 def error_500(request):
     # No request context: the 500 page must render even when the database is down.
     from django.http import HttpResponseServerError
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Server error. Please try again."}, status=500)
 
     return HttpResponseServerError(loader.get_template("errors/500.html").render())
 
@@ -41,3 +46,11 @@ def verify_document(request, code):
     document = DocumentCode.objects.select_related("superseded_by").filter(code=code.strip().upper()).first()
     return render(request, "verify.html", {"document": document, "code": code},
                   status=200 if document else 404)
+
+
+def lockout(request, credentials=None, *args, **kwargs):
+    """django-axes lockout: a JSON error for the API, the friendly page elsewhere."""
+    message = "Too many failed log-in attempts; try again in 15 minutes."
+    if request.path.startswith("/api/"):
+        return JsonResponse({"non_field_errors": [message]}, status=429)
+    return render(request, "accounts/locked_out.html", status=429)

@@ -1,0 +1,132 @@
+"""JSON API for accounts: register, log in for a token, read and update one's profile."""
+
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import services
+from .forms import PatientProfileForm, PatientSignupForm
+from .models import PatientProfile, User
+
+
+def form_errors(form) -> dict:
+    """A Django form's errors as {field: [messages]}, the API's one error shape."""
+    return {field: [str(m) for m in messages] for field, messages in form.errors.items()}
+
+
+class PatientProfileSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PatientProfile
+        fields = ["patient_number", "date_of_birth", "sex", "blood_group", "address", "emergency_contact_name",
+                  "emergency_contact_phone", "sharing_consent"]
+        read_only_fields = ["patient_number", "sharing_consent"]
+
+
+class UserSerializer(serializers.ModelSerializer):
+    patient_profile = PatientProfileSerializer(read_only=True)
+    is_doctor = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "full_name", "phone", "is_doctor", "patient_profile"]
+
+
+class RegisterSerializer(serializers.Serializer):
+    full_name = serializers.CharField()
+    email = serializers.EmailField()
+    phone = serializers.CharField(required=False, allow_blank=True)
+    password = serializers.CharField(write_only=True)
+    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    sex = serializers.CharField(required=False, allow_blank=True)
+
+
+class LoginSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(write_only=True)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    user = UserSerializer()
+
+
+class RegisterView(APIView):
+    """Create a patient account (the same rules as the sign-up page) and return a token."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=RegisterSerializer, responses={201: TokenSerializer})
+    def post(self, request):
+        data = request.data
+        form = PatientSignupForm({
+            "full_name": data.get("full_name", ""), "email": data.get("email", ""), "phone": data.get("phone", ""),
+            "password1": data.get("password", ""), "password2": data.get("password", ""),
+            "date_of_birth": data.get("date_of_birth") or "", "sex": data.get("sex", ""),
+        })
+        if not form.is_valid():
+            errors = form_errors(form)
+            if "password1" in errors:
+                errors["password"] = errors.pop("password1")
+            errors.pop("password2", None)
+            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+        cleaned = dict(form.cleaned_data)
+        cleaned["password"] = cleaned.pop("password1")
+        cleaned.pop("password2")
+        try:
+            user = services.register_patient(**cleaned)
+        except services.AccountError as exc:
+            return Response({"email": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key, "user": UserSerializer(user).data}, status=status.HTTP_201_CREATED)
+
+
+class LoginView(APIView):
+    """Exchange email and password for an API token (lockout rules apply)."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=LoginSerializer, responses={200: TokenSerializer})
+    def post(self, request):
+        serializer = LoginSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(request._request, username=serializer.validated_data["email"],
+                            password=serializer.validated_data["password"])
+        if user is None:
+            locked = getattr(request._request, "axes_locked_out", False)
+            message = ("Too many failed log-in attempts; try again in 15 minutes." if locked
+                       else "The email or password is not right.")
+            return Response({"non_field_errors": [message]},
+                            status=status.HTTP_429_TOO_MANY_REQUESTS if locked else status.HTTP_400_BAD_REQUEST)
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key, "user": UserSerializer(user).data})
+
+
+class ProfileView(APIView):
+    """Read or update the signed-in user's name, phone and patient profile."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=UserSerializer)
+    def get(self, request):
+        return Response(UserSerializer(request.user).data)
+
+    @extend_schema(request=PatientProfileSerializer, responses=UserSerializer)
+    def patch(self, request):
+        user = request.user
+        profile = services.ensure_patient_profile(user=user)
+        current = {"full_name": user.full_name, "phone": user.phone}
+        current.update({name: getattr(profile, name) for name in PatientProfileForm.profile_fields})
+        merged = {**current, **{k: v for k, v in request.data.items() if k in current}}
+        form = PatientProfileForm({k: ("" if v is None else v) for k, v in merged.items()})
+        if not form.is_valid():
+            return Response(form_errors(form), status=status.HTTP_400_BAD_REQUEST)
+        data = dict(form.cleaned_data)
+        data.pop("photo", None)
+        services.update_profile(user=user, full_name=data.pop("full_name"), phone=data.pop("phone"),
+                                profile=profile, **data)
+        user.refresh_from_db()
+        return Response(UserSerializer(user).data)
