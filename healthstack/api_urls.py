@@ -3,6 +3,7 @@
 from django.urls import path
 
 from accounts import api as accounts_api
+from appointments import api as appointments_api
 from hospitals import api as hospitals_api
 
 app_name = "api"
@@ -16,4 +17,14 @@ urlpatterns = [
     path("hospitals/<slug:slug>/departments/", hospitals_api.DepartmentList.as_view(), name="department-list"),
     path("doctors/", hospitals_api.DoctorList.as_view(), name="doctor-list"),
     path("doctors/<int:pk>/", hospitals_api.DoctorDetail.as_view(), name="doctor-detail"),
+    path("practices/<int:membership_id>/slots/", appointments_api.FreeSlots.as_view(), name="free-slots"),
+    path("me/appointments/", appointments_api.MyAppointments.as_view(), name="my-appointments"),
+    path("me/appointments/<int:pk>/", appointments_api.MyAppointment.as_view(), name="my-appointment"),
+    path("me/appointments/<int:pk>/cancel/", appointments_api.CancelAppointment.as_view(), name="cancel-appointment"),
+    path("manage/<slug:hospital_slug>/appointments/", appointments_api.DeskAppointments.as_view(),
+         name="desk-appointments"),
+    path("manage/<slug:hospital_slug>/appointments/<int:pk>/confirm/", appointments_api.ConfirmAppointment.as_view(),
+         name="desk-confirm"),
+    path("manage/<slug:hospital_slug>/appointments/<int:pk>/reject/", appointments_api.RejectAppointment.as_view(),
+         name="desk-reject"),
 ]

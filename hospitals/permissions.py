@@ -72,3 +72,21 @@ class HospitalRoleRequiredMixin:
 def has_role(request, *roles) -> bool:
     """In a guarded view or template: does the signed-in member hold one of these roles here?"""
     return bool(getattr(request, "roles", frozenset()) & set(roles))
+
+
+class HospitalRolePermission:
+    """DRF face of the same guard, for API views whose URL carries ``hospital_slug``.
+
+    Set ``allowed_roles`` on the view. Not a member: 404 (JSON); another role: 403 (JSON).
+    """
+
+    def has_permission(self, request, view):
+        if not request.user or not request.user.is_authenticated:
+            return False
+        resolve_membership(request._request, view.kwargs["hospital_slug"], getattr(view, "allowed_roles", ()))
+        request.hospital = request._request.hospital
+        request.membership = request._request.membership
+        return True
+
+    def has_object_permission(self, request, view, obj):
+        return True

@@ -13,7 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from hospitals.tests.factories import MembershipFactory
 
 
-def _manage_paths():
+def _manage_paths(prefix="manage/<slug:hospital_slug>/"):
     def walk(patterns, prefix=""):
         for entry in patterns:
             route = prefix + str(entry.pattern)
@@ -23,7 +23,7 @@ def _manage_paths():
                 yield route
 
     for route in walk(get_resolver().url_patterns):
-        if route.startswith("manage/<slug:hospital_slug>/"):
+        if route.startswith(prefix):
             path = route.replace("<slug:hospital_slug>", "{slug}")
             path = re.sub(r"<int:\w+>", "1", path)
             path = re.sub(r"<(?:str|slug):\w+>", "x", path)
@@ -32,6 +32,7 @@ def _manage_paths():
 
 
 MANAGE_PATHS = sorted(set(_manage_paths()))
+API_MANAGE_PATHS = sorted(set(_manage_paths("api/v1/manage/<slug:hospital_slug>/")))
 
 
 def test_manage_paths_are_discovered():
@@ -57,3 +58,23 @@ def test_manage_url_outsiders(path, method, client, client_for, hospital, other_
 @pytest.mark.django_db
 def test_manage_unknown_hospital_is_404(client_for, hospital_admin):
     assert client_for(hospital_admin).get("/manage/no-such-hospital/").status_code == 404
+
+
+def test_api_manage_paths_are_discovered():
+    assert "/api/v1/manage/{slug}/appointments/" in API_MANAGE_PATHS
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", API_MANAGE_PATHS)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_api_manage_url_outsiders(path, method, client, client_for, hospital, other_hospital, patient):
+    url = path.format(slug=hospital.slug)
+
+    anonymous = getattr(client, method)(url)
+    assert anonymous.status_code in (401, 403) and "detail" in anonymous.json()
+
+    as_patient = getattr(client_for(patient), method)(url)
+    assert as_patient.status_code == 404 and as_patient["Content-Type"] == "application/json"
+
+    outsider = MembershipFactory(hospital=other_hospital, role="admin").user
+    assert getattr(client_for(outsider), method)(url).status_code == 404
