@@ -353,6 +353,8 @@ def mark_arrived(*, appointment: Appointment, by, now: datetime | None = None) -
         )
     if appointment.arrived_at:
         raise AppointmentError("This patient is already marked as arrived.")
+    if appointment.date != local_now(appointment.hospital, now).date():
+        raise AppointmentError("Arrival can only be recorded on the day of the appointment.")
     appointment.arrived_at = now or timezone.now()
     appointment.save(update_fields=["arrived_at"])
     _record(appointment, appointment.status, by=by, reason="Arrived at the desk.")

@@ -272,8 +272,12 @@ def test_call_next_walks_confirmed_tokens(make_appointment, doctor_membership, b
     assert Notification.objects.filter(event="appointment_called").count() == 2
 
 
-def test_mark_arrived_records_once(make_appointment, receptionist):
+def test_mark_arrived_records_once_on_the_day(make_appointment, receptionist, doctor_membership):
     appointment = make_appointment(status=Status.CONFIRMED, token_number=1)
+    with pytest.raises(AppointmentError, match="on the day"):
+        services.mark_arrived(appointment=appointment, by=receptionist)
+    appointment.date = local_now(doctor_membership.hospital).date()
+    appointment.save()
 
     services.mark_arrived(appointment=appointment, by=receptionist)
 
