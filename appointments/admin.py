@@ -48,3 +48,21 @@ class ReviewAdmin(admin.ModelAdmin):
 
 
 admin.site.register(QueueState)
+
+
+@admin.register(AppointmentStatusChange)
+class AppointmentStatusChangeAdmin(admin.ModelAdmin):
+    """The status history, read-only: rows are written only by appointments.services."""
+
+    list_display = ["appointment", "from_status", "to_status", "by", "at"]
+    list_filter = ["to_status", "hospital"]
+    list_select_related = ["appointment__patient", "appointment__membership__user", "appointment__hospital", "by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
