@@ -1,7 +1,8 @@
 """Demo data for a newcomer: hospitals, their staff, doctors and patients.
 
-``python manage.py seed_demo`` runs :data:`STEPS` in order, then the ``STEPS`` of the
-optional ``<app>.demo`` modules named in :data:`OPTIONAL_APPS`. A step is a function
+``python manage.py seed_demo`` runs :data:`STEPS` in order, then the ``STEPS`` of every
+other installed app that has a ``demo`` module, in INSTALLED_APPS order (found the way the
+admin finds ``admin`` modules, so this app names no app above it). A step is a function
 ``step(ctx: DemoContext) -> None``: it finds or creates its rows by natural key (slug,
 email, registration number), records them in ``ctx`` for the steps after it, and
 creates nothing the second time. Every demo account has the password :data:`DEMO_PASSWORD`.
@@ -31,7 +32,6 @@ from .services import apply_to_hospital, approve_hospital, register_hospital, up
 
 DEMO_PASSWORD = "HealthStack-demo-2026"
 OPERATOR_EMAIL = "operator@healthstack.test"
-OPTIONAL_APPS = ("appointments", "records", "labs", "pharmacy", "payments", "chat")
 
 DHAKA = "dhaka-central-hospital"
 PORT_CITY = "port-city-general-hospital"
@@ -492,11 +492,11 @@ STEPS: list[Step] = [seed_hospitals, seed_staff, seed_doctors, seed_patients]
 
 
 def optional_steps() -> Iterator[Step]:
-    """The ``STEPS`` of each installed app in OPTIONAL_APPS that has a ``demo`` module, in that order."""
-    for app in OPTIONAL_APPS:
-        if not apps.is_installed(app):
+    """The ``STEPS`` of each other installed app's ``demo`` module, in INSTALLED_APPS order."""
+    for config in apps.get_app_configs():
+        if config.name == "hospitals":
             continue
-        module_name = f"{app}.demo"
+        module_name = f"{config.name}.demo"
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
