@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "hospitals",
     "notifications",
     "appointments",
+    "records",
 ]
 
 MIDDLEWARE = [

@@ -40,6 +40,7 @@ EVENTS = {
     "appointment_no_show": Event("Missed appointment with {{ doctor_name }} on {{ when }}"),
     "appointment_expired": Event("Booking expired unpaid: {{ doctor_name }} on {{ when }}"),
     "appointment_called": Event("Token {{ token_number }}: {{ doctor_name }} will see you now", email=False),
+    "prescription_issued": Event("{% if is_correction %}Corrected prescription{% else %}New prescription{% endif %} from {{ doctor_name }}"),
 }
 
 

@@ -1,0 +1,252 @@
+"""The doctor's side of the record under /manage/<hospital>/: patients, their record, prescriptions.
+
+Every view passes the tenancy guard, finds the patient among the doctor's care relationships
+(anyone else is a 404), and reads clinical data only through services.open_clinical_record,
+which checks consent and writes the access log.
+"""
+
+from django.contrib import messages
+from django.db.models import OuterRef, Q, Subquery
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from appointments.models import Appointment
+from healthstack.files import CONTENT_TYPES, private_file_response
+from healthstack.pdf import PdfError
+from hospitals.models import Membership
+from hospitals.permissions import hospital_role_required
+
+from . import services
+from .forms import ClinicalProfileForm, PrescriptionForm, item_formset
+from .models import AccessLog, ClinicalProfileRevision, MedicalDocument, PatientClinicalProfile, Prescription
+from .permissions import can_view_record, care_appointments, patients_in_care
+from .views import paginate, pdf_response, timeline_context
+
+DOCTOR = Membership.Role.DOCTOR
+Kind = AccessLog.ObjectType
+
+
+def _open(request, patient, **kwargs):
+    """Check and log a read of ``patient``'s clinical data; a refusal is a 404."""
+    try:
+        return services.open_clinical_record(
+            user=request.user, patient=patient, hospital=request.hospital, role=request.membership.role, **kwargs
+        )
+    except services.RecordAccessDenied:
+        raise Http404("No such patient record.") from None
+
+
+def _patient_in_care(request, patient_id):
+    if not str(patient_id or "").isdigit():
+        raise Http404("No such patient.")
+    return get_object_or_404(patients_in_care(request.user).select_related("patient_profile"), pk=patient_id)
+
+
+def _clinical_profile(patient):
+    return PatientClinicalProfile.objects.filter(patient=patient).first()
+
+
+@hospital_role_required(DOCTOR)
+def patients(request):
+    """Patients the doctor has a care relationship with, searchable, newest visit first."""
+    query = request.GET.get("q", "").strip()[:100]
+    last_visit = care_appointments(request.user).filter(patient=OuterRef("pk")).order_by("-date").values("date")[:1]
+    people = patients_in_care(request.user).select_related("patient_profile").annotate(last_visit=Subquery(last_visit))
+    if query:
+        people = people.filter(
+            Q(full_name__icontains=query) | Q(email__icontains=query) | Q(phone__icontains=query)
+            | Q(patient_profile__patient_number__iexact=query)
+        )
+    return render(request, "records/manage/patients.html", {
+        "query": query, "page_obj": paginate(request, people.order_by("-last_visit", "full_name")),
+    })
+
+
+@hospital_role_required(DOCTOR)
+def patient_detail(request, patient_id):
+    patient = _patient_in_care(request, patient_id)
+    scope = _open(request, patient, label="Health record")
+    clinical = _clinical_profile(patient)
+    return render(request, "records/manage/patient_detail.html", {
+        **timeline_context(request, patient, scope=scope, draft_author=request.membership),
+        "patient": patient,
+        "profile": patient.patient_profile,
+        "scope": scope,
+        "clinical": clinical,
+        "clinical_form": ClinicalProfileForm(instance=clinical),
+        "revisions": ClinicalProfileRevision.objects.filter(patient=patient).select_related("by", "hospital")[:5],
+        "appointments_here": Appointment.objects.for_hospital(request.hospital).for_membership(request.membership)
+        .filter(patient=patient).order_by("-date", "-start_time")[:5],
+    })
+
+
+@hospital_role_required(DOCTOR)
+@require_POST
+def clinical_profile(request, patient_id):
+    patient = _patient_in_care(request, patient_id)
+    if not can_view_record(request.user, patient, hospital=request.hospital):
+        raise Http404("No such patient record.")
+    form = ClinicalProfileForm(request.POST, instance=_clinical_profile(patient))
+    if form.is_valid():
+        services.update_clinical_profile(patient=patient, by=request.user, hospital=request.hospital,
+                                         **form.cleaned_data)
+        messages.success(request, "Allergies and chronic conditions saved.")
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("clinical:patient", request.hospital.slug, patient.pk)
+
+
+@hospital_role_required(DOCTOR)
+def document_download(request, patient_id, pk):
+    patient = _patient_in_care(request, patient_id)
+    document = get_object_or_404(MedicalDocument.objects.for_patient(patient), pk=pk)
+    _open(request, patient, object_type=Kind.DOCUMENT, item=document)
+    return private_file_response(document.file, download_name=document.download_name,
+                                 content_type=CONTENT_TYPES.get(document.file_kind, "application/octet-stream"))
+
+
+def _readable_prescriptions(request):
+    """Prescriptions of the doctor's patients in care; drafts only the doctor's own."""
+    return Prescription.objects.filter(patient__in=patients_in_care(request.user)).exclude(
+        Q(status=Prescription.Status.DRAFT) & ~Q(membership=request.membership)
+    ).with_people()
+
+
+def _own_prescription(request, pk) -> Prescription:
+    """A prescription this doctor wrote at this hospital (the ones they may change)."""
+    return get_object_or_404(
+        Prescription.objects.for_hospital(request.hospital).for_membership(request.membership).with_people(), pk=pk
+    )
+
+
+def _render_form(request, *, patient, form, formset, prescription=None, appointment=None, status=200):
+    return render(request, "records/manage/prescription_form.html", {
+        "patient": patient, "profile": patient.patient_profile, "clinical": _clinical_profile(patient),
+        "form": form, "formset": formset, "prescription": prescription,
+        "appointment": appointment or (prescription.appointment if prescription else None),
+    }, status=status)
+
+
+def _after_save(request, prescription):
+    """Issue it too when the doctor pressed "Save and issue"; then show it."""
+    if "issue" in request.POST:
+        try:
+            services.issue_prescription(prescription=prescription, by=request.user)
+        except services.RecordsError as error:
+            messages.error(request, f"Saved as a draft, not issued: {error}")
+            return redirect("clinical:prescription-edit", request.hospital.slug, prescription.pk)
+        messages.success(request, "Prescription issued. The patient has been notified.")
+    else:
+        messages.success(request, "Draft saved. Issue it when it is ready.")
+    return redirect("clinical:prescription", request.hospital.slug, prescription.pk)
+
+
+@hospital_role_required(DOCTOR)
+@require_http_methods(["GET", "POST"])
+def prescription_new(request):
+    patient = _patient_in_care(request, request.GET.get("patient"))
+    appointment = None
+    if request.GET.get("appointment"):
+        mine = Appointment.objects.for_hospital(request.hospital).for_membership(request.membership)
+        appointment = get_object_or_404(mine.filter(patient=patient), pk=request.GET["appointment"])
+    _open(request, patient, label="Health record (writing a prescription)")
+    form = PrescriptionForm(request.POST or None)
+    formset = item_formset(request.POST or None)
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            prescription = services.create_prescription(
+                membership=request.membership, patient=patient, appointment=appointment, items=formset.items,
+                **form.cleaned_data,
+            )
+        except services.RecordAccessDenied:
+            raise Http404("No such patient record.") from None
+        except services.RecordsError as error:
+            form.add_error(None, str(error))
+        else:
+            return _after_save(request, prescription)
+    return _render_form(request, patient=patient, form=form, formset=formset, appointment=appointment)
+
+
+@hospital_role_required(DOCTOR)
+@require_http_methods(["GET", "POST"])
+def prescription_edit(request, pk):
+    prescription = _own_prescription(request, pk)
+    if not prescription.is_draft:
+        messages.error(request, "An issued prescription never changes. Use “Correct” to write a new version.")
+        return redirect("clinical:prescription", request.hospital.slug, prescription.pk)
+    _open(request, prescription.patient, object_type=Kind.PRESCRIPTION, item=prescription)
+    form = PrescriptionForm(request.POST or None, instance=prescription)
+    formset = item_formset(request.POST or None, prescription=prescription)
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        fields = {name: form.cleaned_data[name] for name in PrescriptionForm.Meta.fields}
+        try:
+            prescription = services.update_prescription(prescription=prescription, items=formset.items, **fields)
+        except services.RecordsError as error:
+            form.add_error(None, str(error))
+        else:
+            return _after_save(request, prescription)
+    return _render_form(request, patient=prescription.patient, form=form, formset=formset, prescription=prescription)
+
+
+@hospital_role_required(DOCTOR)
+def prescription_detail(request, pk):
+    prescription = get_object_or_404(_readable_prescriptions(request).select_related("correction", "supersedes"), pk=pk)
+    _open(request, prescription.patient, object_type=Kind.PRESCRIPTION, item=prescription)
+    return render(request, "records/prescription_detail.html", {
+        "prescription": prescription, "items": prescription.items.all(), "staff_view": True,
+        "is_author": prescription.membership_id == request.membership.pk,
+    })
+
+
+@hospital_role_required(DOCTOR)
+def prescription_download(request, pk):
+    prescriptions = _readable_prescriptions(request).exclude(status=Prescription.Status.DRAFT)
+    prescription = get_object_or_404(prescriptions, pk=pk)
+    _open(request, prescription.patient, object_type=Kind.PRESCRIPTION_PDF, item=prescription)
+    try:
+        return pdf_response(prescription)
+    except PdfError as error:
+        messages.error(request, str(error))
+        return redirect("clinical:prescription", request.hospital.slug, prescription.pk)
+
+
+def _transition(service, done: str):
+    """A POST view applying one prescription service to one of the doctor's own prescriptions."""
+
+    @hospital_role_required(DOCTOR)
+    @require_POST
+    def view(request, pk):
+        prescription = _own_prescription(request, pk)
+        try:
+            result = service(request, prescription)
+        except services.RecordsError as error:
+            messages.error(request, str(error))
+            return redirect("clinical:prescription", request.hospital.slug, prescription.pk)
+        messages.success(request, done)
+        return redirect(result)
+
+    return view
+
+
+def _issue(request, prescription):
+    prescription = services.issue_prescription(prescription=prescription, by=request.user)
+    return reverse("clinical:prescription", args=[request.hospital.slug, prescription.pk])
+
+
+def _correct(request, prescription):
+    correction = services.start_correction(prescription=prescription, membership=request.membership)
+    return reverse("clinical:prescription-edit", args=[request.hospital.slug, correction.pk])
+
+
+def _discard(request, prescription):
+    services.discard_prescription(prescription=prescription)
+    return reverse("clinical:patient", args=[request.hospital.slug, prescription.patient_id])
+
+
+prescription_issue = _transition(_issue, "Prescription issued. The patient has been notified.")
+prescription_correct = _transition(
+    _correct, "A new version to correct is open. The issued one stays valid until you issue this one."
+)
+prescription_discard = _transition(_discard, "Draft discarded.")

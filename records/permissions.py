@@ -1,0 +1,102 @@
+"""Who may see which part of a patient's health record (DESIGN.md, "Roles and tenancy").
+
+- The patient sees all of it.
+- A doctor sees it while the patient has or had an appointment with one of the doctor's
+  approved memberships (a care relationship): with the patient's sharing consent on, what
+  every hospital made; with it off, only what the doctor's own hospitals made.
+- Receptionists see appointments, never clinical data; lab workers and pharmacists reach
+  clinical data only through their hospital's orders (not here).
+
+Views, templates and (later) the API and consumers all ask these predicates.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+
+from appointments.models import Appointment
+from hospitals.models import Hospital, Membership
+
+# Statuses that never became a visit: a hold that was never paid.
+NOT_A_CARE_RELATIONSHIP = (Appointment.Status.AWAITING_PAYMENT, Appointment.Status.EXPIRED)
+
+
+@dataclass(frozen=True)
+class RecordScope:
+    """What part of one patient's record a viewer may see: every hospital's items, or these hospitals' only."""
+
+    all_hospitals: bool
+    hospital_ids: frozenset = frozenset()
+
+    def allows(self, hospital_id) -> bool:
+        return self.all_hospitals or hospital_id in self.hospital_ids
+
+
+EVERYTHING = RecordScope(all_hospitals=True)
+
+
+def doctor_memberships(doctor_user):
+    """The doctor's approved memberships at hospitals that are not suspended."""
+    return (
+        Membership.objects.doctors().approved().filter(user=doctor_user)
+        .exclude(hospital__status=Hospital.Status.SUSPENDED)
+    )
+
+
+def care_appointments(doctor_user):
+    """Appointments that make a care relationship between ``doctor_user`` and their patient."""
+    return Appointment.objects.filter(membership__in=doctor_memberships(doctor_user)).exclude(
+        status__in=NOT_A_CARE_RELATIONSHIP
+    )
+
+
+def patients_in_care(doctor_user):
+    """Users (with a patient profile) who have or had a care relationship with ``doctor_user``."""
+    return get_user_model().objects.filter(
+        patient_profile__isnull=False,
+        pk__in=care_appointments(doctor_user).values("patient_id"),
+    )
+
+
+def has_care_relationship(doctor_user, patient_user) -> bool:
+    """True when ``patient_user`` has or had an appointment (any status but an unpaid or expired hold)
+    with one of ``doctor_user``'s approved memberships."""
+    if not (doctor_user and doctor_user.is_authenticated and patient_user):
+        return False
+    return care_appointments(doctor_user).filter(patient=patient_user).exists()
+
+
+def _sharing_consent(patient_user) -> bool:
+    profile = getattr(patient_user, "patient_profile", None)
+    return bool(profile and profile.sharing_consent)
+
+
+def record_scope(user, patient, *, hospital=None) -> RecordScope | None:
+    """The part of ``patient``'s record ``user`` may see, or None for none of it.
+
+    ``hospital`` is the staff area the request came through: a doctor must be an approved
+    doctor there. Makes one or two queries; no locks.
+    """
+    if not (user and user.is_authenticated and patient):
+        return None
+    if user.pk == patient.pk:
+        return EVERYTHING
+    memberships = doctor_memberships(user)
+    if hospital is not None and not memberships.filter(hospital=hospital).exists():
+        return None
+    if not has_care_relationship(user, patient):
+        return None
+    if _sharing_consent(patient):
+        return EVERYTHING
+    return RecordScope(all_hospitals=False, hospital_ids=frozenset(memberships.values_list("hospital_id", flat=True)))
+
+
+def can_view_record(user, patient, *, hospital=None) -> bool:
+    """May ``user`` open ``patient``'s health record (through ``hospital``'s staff area if given)?"""
+    return record_scope(user, patient, hospital=hospital) is not None
+
+
+def can_view_item(user, item, *, hospital=None) -> bool:
+    """May ``user`` see this prescription or document (its patient's consent and its hospital decide)?"""
+    scope = record_scope(user, item.patient, hospital=hospital)
+    return scope is not None and scope.allows(item.hospital_id)

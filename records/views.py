@@ -1,0 +1,133 @@
+"""The patient's own record under /me/: timeline, prescriptions, uploads, sharing consent, access log."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from healthstack.files import CONTENT_TYPES, private_file_response
+from healthstack.pdf import PdfError
+
+from . import services
+from .forms import MedicalDocumentForm, SharingConsentForm, TimelineFilterForm
+from .models import AccessLog, MedicalDocument, Prescription
+from .pdf import download_name, prescription_pdf
+from .permissions import EVERYTHING
+from .timeline import build_timeline, timeline_hospitals
+
+
+def paginate(request, items, per_page=None):
+    return Paginator(items, per_page or settings.PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def timeline_context(request, patient, *, scope, draft_author=None) -> dict:
+    """Filters, the filtered timeline page and the query string to keep while paging."""
+    filters = TimelineFilterForm(request.GET or None, hospitals=list(timeline_hospitals(patient, scope)))
+    entries = build_timeline(patient, scope=scope, kind=filters.value("kind"), hospital_id=filters.value("hospital"),
+                             draft_author=draft_author)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {"filters": filters, "page_obj": paginate(request, entries), "filter_query": query.urlencode()}
+
+
+def pdf_response(prescription: Prescription) -> HttpResponse:
+    response = HttpResponse(prescription_pdf(prescription), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{download_name(prescription)}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _own_prescription(request, pk) -> Prescription:
+    prescriptions = Prescription.objects.for_patient(request.user).visible_to_patient().with_people()
+    return get_object_or_404(prescriptions.select_related("correction", "supersedes"), pk=pk)
+
+
+@login_required
+def my_records(request):
+    profile = getattr(request.user, "patient_profile", None)
+    return render(request, "records/my_records.html", {
+        **timeline_context(request, request.user, scope=EVERYTHING),
+        "profile": profile,
+        "consent_form": SharingConsentForm(initial={"sharing_consent": profile.sharing_consent}) if profile else None,
+    })
+
+
+@login_required
+def prescription_detail(request, pk):
+    prescription = _own_prescription(request, pk)
+    return render(request, "records/prescription_detail.html", {
+        "prescription": prescription, "items": prescription.items.all(), "staff_view": False,
+    })
+
+
+@login_required
+def prescription_download(request, pk):
+    prescription = _own_prescription(request, pk)
+    try:
+        return pdf_response(prescription)
+    except PdfError as error:
+        messages.error(request, str(error))
+        return redirect("records:prescription", prescription.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def upload(request):
+    form = MedicalDocumentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.add_medical_document(
+            patient=request.user, upload=data["file"], title=data["title"], category=data["category"],
+            document_date=data["document_date"], source_name=data["source_name"],
+        )
+        messages.success(request, f"“{data['title']}” was added to your record.")
+        return redirect("records:mine")
+    return render(request, "records/upload.html", {"form": form})
+
+
+def _own_document(request, pk) -> MedicalDocument:
+    return get_object_or_404(MedicalDocument.objects.for_patient(request.user), pk=pk)
+
+
+@login_required
+def document_download(request, pk):
+    document = _own_document(request, pk)
+    return private_file_response(document.file, download_name=document.download_name,
+                                 content_type=CONTENT_TYPES.get(document.file_kind, "application/octet-stream"))
+
+
+@login_required
+@require_POST
+def document_delete(request, pk):
+    document = _own_document(request, pk)
+    try:
+        services.delete_medical_document(document=document)
+    except services.RecordsError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"“{document.title}” was deleted, file and all.")
+    return redirect("records:mine")
+
+
+@login_required
+@require_POST
+def sharing(request):
+    if not request.user.is_patient:
+        raise Http404("Only patients have record sharing.")
+    form = SharingConsentForm(request.POST)
+    form.is_valid()
+    consent = bool(form.cleaned_data.get("sharing_consent"))
+    services.set_sharing_consent(patient=request.user, consent=consent)
+    messages.success(request, "Sharing is on: doctors caring for you see your whole record." if consent else
+                     "Sharing is off: each doctor sees only what their own hospitals recorded.")
+    return redirect("records:mine")
+
+
+@login_required
+def access_log(request):
+    rows = AccessLog.objects.for_patient(request.user).select_related("accessor", "hospital")
+    return render(request, "records/access_log.html", {"page_obj": paginate(request, rows)})
