@@ -77,8 +77,10 @@ def patient_detail(request, patient_id):
         "clinical": clinical,
         "clinical_form": ClinicalProfileForm(instance=clinical),
         "revisions": ClinicalProfileRevision.objects.filter(patient=patient).select_related("by", "hospital")[:5],
-        "appointments_here": Appointment.objects.for_hospital(request.hospital).for_membership(request.membership)
-        .filter(patient=patient).order_by("-date", "-start_time")[:5],
+        "appointments_here": list(
+            Appointment.objects.for_hospital(request.hospital).for_membership(request.membership)
+            .filter(patient=patient).order_by("-date", "-start_time")[:5]
+        ),
     })
 
 

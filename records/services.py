@@ -237,11 +237,11 @@ def start_correction(*, prescription: Prescription, membership) -> Prescription:
     prescription = _locked(prescription)
     if prescription.membership_id != membership.pk:
         raise RecordsError("Only the doctor who wrote a prescription can correct it.")
+    if prescription.status != Prescription.Status.ISSUED:
+        raise RecordsError("Only the current issued version can be corrected.")
     existing = Prescription.objects.filter(supersedes=prescription).first()
     if existing is not None:
         return existing
-    if prescription.status != Prescription.Status.ISSUED:
-        raise RecordsError("Only the current issued version can be corrected.")
     correction = Prescription.objects.create(
         hospital_id=prescription.hospital_id, membership=membership, patient_id=prescription.patient_id,
         appointment_id=prescription.appointment_id, version=prescription.version + 1, supersedes=prescription,
