@@ -1,2 +1,15 @@
-# Websocket routes of every app are gathered here (the realtime issue adds chat and notifications).
-websocket_urlpatterns = []
+# Websocket routes of every app, gathered here; asgi.py wraps them in the origin check and auth.
+from django.urls import path
+
+from appointments import consumers as appointment_consumers
+from chat.consumers import ChatConsumer
+from notifications.consumers import NotificationConsumer
+
+websocket_urlpatterns = [
+    path("ws/notifications/", NotificationConsumer.as_asgi()),
+    path("ws/chat/<int:conversation_id>/", ChatConsumer.as_asgi()),
+    path("ws/appointments/<int:appointment_id>/", appointment_consumers.AppointmentConsumer.as_asgi()),
+    path("ws/manage/<slug:hospital_slug>/reception/", appointment_consumers.ReceptionConsumer.as_asgi()),
+    path("ws/manage/<slug:hospital_slug>/queue/", appointment_consumers.QueueConsumer.as_asgi()),
+    path("ws/display/<slug:hospital_slug>/<int:membership_id>/", appointment_consumers.DisplayConsumer.as_asgi()),
+]

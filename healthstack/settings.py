@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "notifications",
     "appointments",
     "records",
+    "chat",
 ]
 
 MIDDLEWARE = [

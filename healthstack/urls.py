@@ -18,6 +18,7 @@ urlpatterns = [
     path("me/", include("accounts.me_urls")),
     path("me/", include("records.urls")),
     path("notifications/", include("notifications.urls")),
+    path("chat/", include("chat.urls")),
     path("manage/<slug:hospital_slug>/", include("hospitals.manage_urls")),
     path("manage/<slug:hospital_slug>/", include("appointments.manage_urls")),
     path("manage/<slug:hospital_slug>/", include("records.manage_urls")),
