@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hospitals.models import Membership
+from notifications import realtime
 from notifications.services import notify
 
 from .models import Appointment, AppointmentStatusChange, DayOff, QueueState, Review, ScheduleRule
@@ -160,6 +161,10 @@ def _record(appointment: Appointment, from_status: str, *, by, reason: str = "")
     AppointmentStatusChange.objects.create(
         hospital_id=appointment.hospital_id, appointment=appointment, from_status=from_status,
         to_status=appointment.status, by=by, reason=reason,
+    )
+    realtime.appointment_changed(  # the board, the queue, the patient's page and the display refresh
+        appointment_id=appointment.pk, hospital_id=appointment.hospital_id, membership_id=appointment.membership_id,
+        day=appointment.date, event=appointment.status if from_status != appointment.status else "updated",
     )
 
 
@@ -422,6 +427,9 @@ def call_next(*, membership: Membership, by, day: date | None = None) -> Appoint
         raise AppointmentError("Nobody with a later token is waiting.")
     queue.now_serving = appointment.token_number
     queue.save(update_fields=["now_serving", "updated_at"])
+    realtime.appointment_changed(appointment_id=appointment.pk, hospital_id=appointment.hospital_id,
+                                 membership_id=membership.pk, day=day, event="now_serving",
+                                 now_serving=queue.now_serving)
     _notify_patient(appointment, "appointment_called")
     return appointment
 

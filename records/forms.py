@@ -36,12 +36,12 @@ class PrescriptionItemForm(forms.ModelForm):
         fields = ["medicine_name", "strength", "dose", "frequency", "duration", "instructions"]
         labels = {"medicine_name": "Medicine"}
         widgets = {
-            "medicine_name": forms.TextInput(attrs={"placeholder": "Napa"}),
-            "strength": forms.TextInput(attrs={"placeholder": "500 mg"}),
-            "dose": forms.TextInput(attrs={"placeholder": "1 tablet"}),
-            "frequency": forms.TextInput(attrs={"placeholder": "1+0+1"}),
-            "duration": forms.TextInput(attrs={"placeholder": "7 days"}),
-            "instructions": forms.TextInput(attrs={"placeholder": "After meals"}),
+            "medicine_name": forms.TextInput(attrs={"placeholder": "e.g. Napa"}),
+            "strength": forms.TextInput(attrs={"placeholder": "e.g. 500 mg"}),
+            "dose": forms.TextInput(attrs={"placeholder": "e.g. 1 tablet"}),
+            "frequency": forms.TextInput(attrs={"placeholder": "e.g. 1+0+1"}),
+            "duration": forms.TextInput(attrs={"placeholder": "e.g. 7 days"}),
+            "instructions": forms.TextInput(attrs={"placeholder": "e.g. after meals"}),
         }
 
 

@@ -25,6 +25,7 @@
       .catch(function () { /* offline for a moment: keep the last number */ });
   }
 
+  root.addEventListener("live:update", refresh); /* live.js: the queue moved, don't wait for the poll */
   window.setInterval(refresh, interval);
   refresh();
 })();
