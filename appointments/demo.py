@@ -178,7 +178,7 @@ def seed_upcoming(ctx: DemoContext) -> None:
         except services.AppointmentError:
             continue
         ctx.created[Appointment.__name__] += 1
-        if days == 6:
+        if days == 6 and appointment.status == Appointment.Status.REQUESTED:  # paid bookings: payments.demo
             services.confirm_appointment(appointment=appointment, by=membership.user)
 
 

@@ -8,6 +8,8 @@ from django.db.models import Q
 
 from hospitals.models import Hospital, Membership
 
+from .payable import PayableAppointment
+
 
 class Weekday(models.IntegerChoices):
     """Python's ``date.weekday()`` numbering; the Bangladesh week starts on Sunday."""
@@ -95,7 +97,7 @@ class AppointmentQuerySet(ScopedQuerySet):
         )
 
 
-class Appointment(models.Model):
+class Appointment(PayableAppointment, models.Model):
     """A patient's visit to one doctor membership, at a date and local start time of its hospital."""
 
     class Status(models.TextChoices):

@@ -19,6 +19,7 @@ from notifications import realtime
 from notifications.services import notify
 
 from .models import Appointment, AppointmentStatusChange, DayOff, QueueState, Review, ScheduleRule
+from .payable import refund_appointment
 from .slots import booking_window, local_now, rule_slots
 
 Status = Appointment.Status
@@ -220,10 +221,12 @@ def _overlapping(queryset, starts_at: datetime, ends_at: datetime, day: date):
 def start_booking(appointment: Appointment, *, by) -> Appointment:
     """Where a new booking goes after its slot is held.
 
-    Until the payments issue lands every booking goes straight on to ``requested``. Payments
-    changes only this function: a booking with a fee stays ``awaiting_payment`` (its hold runs
-    until ``hold_expires_at``) and ``request_appointment`` runs when the payment is confirmed.
+    A booking with a fee stays ``awaiting_payment`` (its hold runs until ``hold_expires_at``);
+    ``request_appointment`` runs when the payment is confirmed (PayableAppointment). A free
+    booking goes straight on to ``requested``.
     """
+    if appointment.fee > 0:
+        return appointment
     return request_appointment(appointment=appointment, by=by, reason="No advance payment needed.")
 
 
@@ -320,6 +323,7 @@ def reject_appointment(*, appointment: Appointment, by, reason: str) -> Appointm
     appointment.status_reason = reason
     _move(appointment, Status.REJECTED, by=by, reason=reason, fields=["status_reason"])
     _notify_patient(appointment, "appointment_rejected")
+    refund_appointment(appointment, reason=f"Not accepted by the hospital: {reason}", by=by)
     return appointment
 
 
@@ -345,6 +349,7 @@ def cancel_appointment(*, appointment: Appointment, by, reason: str, now: dateti
     _move(appointment, Status.CANCELLED, by=by, reason=reason, fields=["status_reason"])
     _notify_patient(appointment, "appointment_cancelled")
     _notify_desk(appointment, "appointment_cancelled_staff")
+    refund_appointment(appointment, reason=f"Cancelled by the patient before the cut-off: {reason}", by=by)
     return appointment
 
 

@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "notifications",
     "appointments",
     "records",
+    "payments",
+    "payments.sandbox",
     "chat",
 ]
 
@@ -213,3 +215,23 @@ LOGGING = {
 }
 
 PAGE_SIZE = env.int("PAGE_SIZE", default=12)
+
+# Payments through SSLCommerz. "local" talks to the sandbox this project serves at
+# /sandbox/sslcommerz/ (no internet, no money); "sandbox" is SSLCommerz's own test
+# gateway; "live" takes real money and must point at SSLCommerz's live host.
+SSLCOMMERZ_MODE = env.str("SSLCOMMERZ_MODE", default="local").strip().lower()
+SSLCOMMERZ_HOSTS = {
+    "local": SITE_URL + "/sandbox/sslcommerz",
+    "sandbox": "https://sandbox.sslcommerz.com",
+    "live": "https://securepay.sslcommerz.com",
+}
+_LOCAL_PAYMENTS = SSLCOMMERZ_MODE == "local"
+SSLCOMMERZ_STORE_ID = env.str("SSLCOMMERZ_STORE_ID", default="healthstacklocal" if _LOCAL_PAYMENTS else "")
+SSLCOMMERZ_STORE_PASSWORD = env.str(
+    "SSLCOMMERZ_STORE_PASSWORD", default="healthstacklocal@ssl" if _LOCAL_PAYMENTS else ""
+)
+SSLCOMMERZ_BASE_URL = (env.str("SSLCOMMERZ_BASE_URL", default="") or SSLCOMMERZ_HOSTS.get(SSLCOMMERZ_MODE, "")).rstrip("/")
+PAYMENT_HOLD_MINUTES = env.int("PAYMENT_HOLD_MINUTES", default=15)
+PAYMENT_GATEWAY_TIMEOUT = env.float("PAYMENT_GATEWAY_TIMEOUT", default=10.0)
+# Starting a payment redirects a form POST to the gateway: CSP form-action must allow its origin.
+CSP_FORM_ACTION_EXTRA = ["/".join(SSLCOMMERZ_BASE_URL.split("/")[:3])] if "://" in SSLCOMMERZ_BASE_URL else []

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", hospital_views.home, name="home"),
     path("", include("hospitals.urls")),
     path("", include("appointments.urls")),
+    path("", include("payments.urls")),
     path("accounts/", include("accounts.urls")),
     path("dashboard/", account_views.dashboard, name="dashboard"),
     path("me/", include("accounts.me_urls")),
@@ -21,6 +22,7 @@ urlpatterns = [
     path("chat/", include("chat.urls")),
     path("manage/<slug:hospital_slug>/", include("hospitals.manage_urls")),
     path("manage/<slug:hospital_slug>/", include("appointments.manage_urls")),
+    path("manage/<slug:hospital_slug>/", include("payments.manage_urls")),
     path("manage/<slug:hospital_slug>/", include("records.manage_urls")),
     path("api/v1/", include("healthstack.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -36,6 +38,9 @@ handler404 = "healthstack.views.error_404"
 handler500 = "healthstack.views.error_500"
 
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+if settings.SSLCOMMERZ_MODE == "local":
+    urlpatterns.append(path("sandbox/sslcommerz/", include("payments.sandbox.urls")))
 
 if settings.DEBUG_TOOLBAR:
     urlpatterns.append(path("__debug__/", include("debug_toolbar.urls")))

@@ -36,6 +36,8 @@ def in_threads(count: int, work) -> list[tuple[str, object]]:
 
 
 def test_twenty_patients_booking_one_slot_get_one_appointment(doctor_membership, booking_day):
+    doctor_membership.consultation_fee = 0  # free: straight on to requested
+    doctor_membership.save(update_fields=["consultation_fee"])
     patients = [PatientFactory() for _ in range(20)]
 
     results = in_threads(20, lambda i: services.book_appointment(

@@ -1,4 +1,5 @@
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 from unittest import mock
 
 import pytest
@@ -25,6 +26,14 @@ def book(patient, membership, day, start=time(9, 0), reason="Fever for three day
 
 # Booking -------------------------------------------------------------------------------------
 
+@pytest.fixture
+def free_consultation(doctor_membership):
+    """A fee of zero: the booking goes straight on to requested (with a fee it waits for payment first)."""
+    doctor_membership.consultation_fee = Decimal("0.00")
+    doctor_membership.save(update_fields=["consultation_fee"])
+
+
+@pytest.mark.usefixtures("free_consultation")
 def test_book_appointment_goes_to_requested_with_history_and_fee(patient, doctor_membership, booking_day):
     appointment = book(patient, doctor_membership, booking_day, time(9, 15))
 
@@ -38,6 +47,7 @@ def test_book_appointment_goes_to_requested_with_history_and_fee(patient, doctor
     assert moves == [("", Status.AWAITING_PAYMENT), (Status.AWAITING_PAYMENT, Status.REQUESTED)]
 
 
+@pytest.mark.usefixtures("free_consultation")
 def test_book_appointment_notifies_patient_receptionists_and_doctor(
     patient, doctor_membership, booking_day, receptionist, django_capture_on_commit_callbacks
 ):
@@ -121,14 +131,16 @@ def test_book_appointment_turns_integrity_error_into_slot_taken(patient, doctor_
     assert Appointment.objects.count() == 1
 
 
+@pytest.mark.usefixtures("free_consultation")
 def test_book_appointment_after_cancellation_frees_the_slot(patient, doctor_membership, booking_day):
     first = book(PatientFactory(), doctor_membership, booking_day)
     services.cancel_appointment(appointment=first, by=first.patient, reason="Travelling")
     assert book(patient, doctor_membership, booking_day).status == Status.REQUESTED
 
 
+@pytest.mark.usefixtures("free_consultation")
 def test_book_appointment_refuses_overlap_with_patients_own_appointment(patient, doctor_membership, booking_day):
-    other_doctor = MembershipFactory(hospital=doctor_membership.hospital)
+    other_doctor = MembershipFactory(hospital=doctor_membership.hospital, consultation_fee=Decimal("0.00"))
     ScheduleRuleFactory(membership=other_doctor, weekday=booking_day.weekday(), start_time=time(9, 10),
                         end_time=time(12, 0), slot_minutes=20)
     book(patient, doctor_membership, booking_day, time(9, 0))
@@ -138,6 +150,7 @@ def test_book_appointment_refuses_overlap_with_patients_own_appointment(patient,
     assert book(patient, other_doctor, booking_day, time(9, 30)).status == Status.REQUESTED
 
 
+@pytest.mark.usefixtures("free_consultation")
 def test_book_appointment_expires_a_stale_hold_on_the_slot(patient, doctor_membership, booking_day, make_appointment):
     held = make_appointment(status=Status.AWAITING_PAYMENT, patient=PatientFactory(),
                             hold_expires_at=local_now(doctor_membership.hospital) - timedelta(minutes=1))

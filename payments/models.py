@@ -1,0 +1,141 @@
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+
+
+class PaymentQuerySet(models.QuerySet):
+    def for_hospital(self, hospital):
+        return self.filter(hospital=hospital)
+
+    def for_payer(self, user):
+        return self.filter(payer=user)
+
+    def for_payable(self, payable):
+        return self.filter(
+            content_type=ContentType.objects.get_for_model(payable, for_concrete_model=False), object_id=payable.pk
+        )
+
+    def settled(self):
+        """Money was taken: paid, on hold for review, or (partly) refunded."""
+        return self.filter(status__in=Payment.MONEY_TAKEN)
+
+    def with_people(self):
+        return self.select_related("payer", "hospital", "receipt_code")
+
+
+class Payment(models.Model):
+    """One attempt to pay for one payable (an appointment, a lab order…) through SSLCommerz.
+
+    The amount and currency are fixed here when the attempt starts; nothing the browser
+    or the gateway sends changes them. ``on_hold`` is a status of its own: the gateway
+    took the money but flagged it risky (risk_level 1), so the hospital accepts or refunds it.
+    """
+
+    class Status(models.TextChoices):
+        INITIATED = "initiated", "Waiting for the gateway"
+        PAID = "paid", "Paid"
+        ON_HOLD = "on_hold", "Paid, on hold for review"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+        REFUNDED = "refunded", "Refunded"
+
+    MONEY_TAKEN = (Status.PAID, Status.ON_HOLD, Status.REFUNDED)
+    TRANSITIONS = {
+        Status.INITIATED: {Status.PAID, Status.ON_HOLD, Status.FAILED, Status.CANCELLED},
+        # The validation API is the truth: a payment reported failed may still turn out paid.
+        Status.FAILED: {Status.PAID, Status.ON_HOLD},
+        Status.CANCELLED: {Status.PAID, Status.ON_HOLD},
+        Status.ON_HOLD: {Status.PAID, Status.REFUNDED},
+        Status.PAID: {Status.REFUNDED},
+    }
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    tran_id = models.CharField(max_length=30, unique=True)
+    payer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments")
+    hospital = models.ForeignKey("hospitals.Hospital", on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="BDT")
+    description = models.CharField(max_length=255)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.INITIATED, db_index=True)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    payable = GenericForeignKey("content_type", "object_id")
+    sessionkey = models.CharField(max_length=64, blank=True)
+    val_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    bank_tran_id = models.CharField(max_length=80, blank=True)
+    card_type = models.CharField(max_length=60, blank=True)
+    risk_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    gateway_responses = models.JSONField(default=dict, blank=True)
+    refunded_amount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    receipt_code = models.OneToOneField(
+        "healthstack.DocumentCode", null=True, blank=True, on_delete=models.SET_NULL, related_name="payment"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PaymentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__gte=0, refunded_amount__lte=models.F("amount")),
+                name="payment_refund_within_amount",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["hospital", "created_at"]),
+            models.Index(fields=["content_type", "object_id"]),
+        ]
+
+    def __str__(self):
+        return f"{self.tran_id} {self.amount} {self.currency} ({self.status})"
+
+    @property
+    def refundable_amount(self) -> Decimal:
+        if self.status not in (self.Status.PAID, self.Status.ON_HOLD, self.Status.REFUNDED):
+            return Decimal("0.00")
+        return self.amount - self.refunded_amount
+
+    @property
+    def has_receipt(self) -> bool:
+        return self.receipt_code_id is not None
+
+    def can_become(self, status: str) -> bool:
+        return status in self.TRANSITIONS.get(self.status, ())
+
+
+class PaymentEvent(models.Model):
+    """The payment's log: every status move, refund, rejected callback and gateway answer worth keeping."""
+
+    class Kind(models.TextChoices):
+        STARTED = "started", "Sent to the gateway"
+        STATUS = "status", "Status changed"
+        REFUND = "refund", "Refund"
+        REFUND_FAILED = "refund_failed", "Refund not done"
+        REJECTED = "rejected", "Callback rejected"
+        NOTE = "note", "Note"
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    from_status = models.CharField(max_length=12, choices=Payment.Status.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=Payment.Status.choices, blank=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    source = models.CharField(max_length=20, blank=True, help_text="ipn, success, fail, cancel, reconcile, staff…")
+    note = models.CharField(max_length=255, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.payment_id} {self.kind} {self.from_status}→{self.to_status}"

@@ -1,0 +1,59 @@
+"""What payments knows about the things it is paid for: a small protocol and a registry of finders.
+
+A domain app (appointments, labs, pharmacy) makes its model a payable and registers a
+finder under a short kind name; payments never imports the domain app.
+"""
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Protocol
+
+
+class PayableGone(Exception):
+    """Raised by ``on_payment_confirmed`` when the thing paid for can no longer be had (expired, cancelled).
+
+    The payment stays recorded as paid and is refunded in full.
+    """
+
+
+class Payable(Protocol):
+    pk: int
+    hospital_id: int
+    payable_kind: str  # the registry name, e.g. "appointment"
+
+    @property
+    def amount(self) -> Decimal: ...
+
+    @property
+    def currency(self) -> str: ...
+
+    @property
+    def description(self) -> str: ...
+
+    def can_be_paid(self) -> bool: ...
+
+    def payment_return_url(self) -> str:
+        """A page behind login where the payer sees the outcome."""
+
+    def on_payment_confirmed(self, payment) -> None:
+        """Runs once, inside the transaction that marks ``payment`` paid; raise PayableGone to refund."""
+
+    def on_payment_failed(self, payment) -> None:
+        """The attempt failed or was cancelled; the payable stays payable."""
+
+    def on_payment_held(self, payment) -> None:
+        """The money was taken but is on hold for review; keep the payable reserved meanwhile."""
+
+
+Finder = Callable[[int, object], Payable | None]
+_FINDERS: dict[str, Finder] = {}
+
+
+def register_payable(kind: str, finder: Finder) -> None:
+    """``finder(pk, payer)`` returns the payer's own payable ``pk`` or None."""
+    _FINDERS[kind] = finder
+
+
+def find_payable(kind: str, pk: int, payer) -> Payable | None:
+    finder = _FINDERS.get(kind)
+    return finder(pk, payer) if finder else None

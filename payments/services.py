@@ -1,0 +1,496 @@
+"""Writes with rules for payments: start, confirm (one idempotent path), fail, hold, refund, reconcile.
+
+Nothing here trusts what a browser or an unsigned callback says. A payment becomes paid
+only after (1) a callback signed with our store password whose signature covers the
+fields that matter and (2) the gateway's validation API, asked by ``val_id``, answers
+VALID or VALIDATED for the same tran_id, the exact amount and currency, and our store.
+Network calls never run inside a database transaction: on a single SQLite file the local
+sandbox, answering on the same server, could not commit while we held one.
+"""
+
+import logging
+import secrets
+from collections import Counter
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from healthstack.templatetags.money import money
+from healthstack.verification import issue_document_code
+from notifications.services import notify
+
+from .gateway import FAILURE_SIGNED_FIELDS, SUCCESS_SIGNED_FIELDS, GatewayError, gateway
+from .models import Payment, PaymentEvent
+from .payables import Payable, PayableGone
+
+logger = logging.getLogger(__name__)
+
+Status = Payment.Status
+VALID_STATUSES = ("VALID", "VALIDATED")
+CENT = Decimal("0.01")
+
+
+class PaymentError(Exception):
+    """A payment action that is not allowed now; the message is shown to the user."""
+
+
+class PaymentRejected(PaymentError):
+    """A gateway callback that proves nothing (bad signature, unknown or mismatched transaction)."""
+
+
+# Helpers ------------------------------------------------------------------------------------
+
+def _plain(data: Mapping) -> dict[str, str]:
+    """A QueryDict or dict as {key: last value as str}."""
+    getter = getattr(data, "get", None)
+    return {str(key): str(getter(key) if getter else data[key]) for key in data.keys()}
+
+
+def _decimal(text) -> Decimal | None:
+    try:
+        return Decimal(str(text)).quantize(CENT)
+    except (InvalidOperation, TypeError, ValueError):
+        return None
+
+
+def _new_tran_id() -> str:
+    return "HS" + secrets.token_hex(8).upper()
+
+
+def _event(payment: Payment, kind: str, *, source: str = "", note: str = "", by=None, amount=None,
+           from_status: str = "", data: dict | None = None) -> PaymentEvent:
+    return PaymentEvent.objects.create(
+        payment=payment, kind=kind, source=source, note=note[:255], by=by, amount=amount,
+        from_status=from_status, to_status=payment.status if kind == PaymentEvent.Kind.STATUS else "",
+        data=data or {},
+    )
+
+
+def _move(payment: Payment, to: str, *, source: str, note: str = "", by=None, fields=(), data=None) -> Payment:
+    """Apply one status move to a locked payment and log it; raise PaymentError if not allowed."""
+    if not payment.can_become(to):
+        raise PaymentError(f"This payment is {payment.get_status_display().lower()}; it cannot become {to}.")
+    from_status = payment.status
+    payment.status = to
+    payment.save(update_fields=["status", "updated_at", *fields])
+    _event(payment, PaymentEvent.Kind.STATUS, source=source, note=note, by=by, from_status=from_status, data=data)
+    return payment
+
+
+def _lock(payment: Payment) -> Payment:
+    return Payment.objects.select_for_update().get(pk=payment.pk)
+
+
+def _reject(source: str, tran_id: str, reason: str, payment: Payment | None = None) -> None:
+    """Log a callback that proves nothing, keep a trace on the payment, and raise PaymentRejected."""
+    logger.warning("payments: %s callback rejected for tran_id=%r: %s", source, tran_id[:40], reason)
+    if payment is not None:
+        _event(payment, PaymentEvent.Kind.REJECTED, source=source, note=reason)
+    raise PaymentRejected(reason)
+
+
+def _origin(url: str) -> str:
+    return "/".join(url.split("/")[:3])
+
+
+def _site_url(name: str) -> str:
+    return settings.SITE_URL + reverse(name)
+
+
+def _kept(answer: dict) -> dict:
+    """What of a gateway answer is worth storing (never card numbers beyond the masked form)."""
+    keep = ("status", "tran_id", "val_id", "amount", "currency", "currency_type", "currency_amount",
+            "store_amount", "bank_tran_id", "card_type", "card_brand", "card_issuer", "card_no", "risk_level",
+            "risk_title", "tran_date", "validated_on", "APIConnect", "sessionkey", "failedreason",
+            "refund_ref_id", "errorReason")
+    return {key: answer[key] for key in keep if key in answer}
+
+
+# Start --------------------------------------------------------------------------------------
+
+def start_payment(*, payable: Payable, payer) -> tuple[Payment, str]:
+    """Create a Payment for ``payable`` and open a gateway session; return it and the GatewayPageURL.
+
+    The amount and currency are copied from the payable now and never change. Raises
+    PaymentError when the payable cannot be paid (or is paid already), or when the gateway
+    refuses or does not answer; such an attempt is marked failed (no money can have moved).
+    """
+    amount = _decimal(payable.amount)
+    if amount is None or amount <= 0:
+        raise PaymentError("There is nothing to pay.")
+    if not payable.can_be_paid():
+        raise PaymentError("This can no longer be paid for.")
+    content_type = ContentType.objects.get_for_model(payable, for_concrete_model=False)
+    with transaction.atomic():
+        already = Payment.objects.select_for_update().filter(content_type=content_type, object_id=payable.pk)
+        if already.filter(status__in=(Status.PAID, Status.ON_HOLD)).exists():
+            raise PaymentError("This is already paid.")
+        payment = Payment.objects.create(
+            tran_id=_new_tran_id(), payer=payer, hospital_id=payable.hospital_id, amount=amount,
+            currency=payable.currency, description=str(payable.description)[:255],
+            content_type=content_type, object_id=payable.pk,
+        )
+    profile = getattr(payer, "patient_profile", None)
+    address = (getattr(profile, "address", "") or "Not given").replace("\n", ", ")[:200]
+    body = {
+        "total_amount": f"{amount:.2f}", "currency": payment.currency, "tran_id": payment.tran_id,
+        "success_url": _site_url("payments:success"), "fail_url": _site_url("payments:fail"),
+        "cancel_url": _site_url("payments:cancel"), "ipn_url": _site_url("payments:ipn"),
+        "cus_name": payer.full_name or payer.email, "cus_email": payer.email, "cus_phone": payer.phone or "N/A",
+        "cus_add1": address, "cus_city": "N/A", "cus_postcode": "0000", "cus_country": "Bangladesh",
+        "shipping_method": "NO", "num_of_item": 1, "product_name": payment.description[:255],
+        "product_category": "Healthcare", "product_profile": "non-physical-goods", "emi_option": 0,
+        "value_a": str(payment.uuid),
+    }
+    client = gateway()
+    try:
+        answer = client.createSession(body)
+    except GatewayError as exc:
+        logger.warning("payments: session for %s not opened: %s", payment.tran_id, exc)
+        _fail_start(payment, f"Gateway did not answer: {exc}")
+        raise PaymentError("The payment gateway is not answering. Please try again in a minute.") from None
+    page = str(answer.get("GatewayPageURL") or "")
+    # The browser is sent only to the gateway's own host (the one CSP form-action allows).
+    if answer.get("status") != "SUCCESS" or not page.startswith(_origin(client.base_url) + "/"):
+        reason = str(answer.get("failedreason") or "no GatewayPageURL")[:200]
+        logger.warning("payments: session for %s refused: %s", payment.tran_id, reason)
+        _fail_start(payment, f"Gateway refused the session: {reason}", answer)
+        raise PaymentError("The payment gateway refused this payment. Please try again later.")
+    with transaction.atomic():
+        payment = _lock(payment)
+        payment.sessionkey = str(answer.get("sessionkey", ""))[:64]
+        payment.gateway_responses["session"] = _kept(answer)
+        payment.save(update_fields=["sessionkey", "gateway_responses", "updated_at"])
+        _event(payment, PaymentEvent.Kind.STARTED, source="start", by=payer)
+    return payment, page
+
+
+@transaction.atomic
+def _fail_start(payment: Payment, note: str, answer: dict | None = None) -> None:
+    payment = _lock(payment)
+    if answer:
+        payment.gateway_responses["session"] = _kept(answer)
+    _move(payment, Status.FAILED, source="start", note=note, fields=["gateway_responses"])
+
+
+# Confirm ------------------------------------------------------------------------------------
+
+def confirm_payment(data: Mapping, *, source: str) -> Payment:
+    """The one path from a gateway success notice (IPN or the browser's success POST) to "paid".
+
+    Checks the signature (covering tran_id, val_id, amount, currency, status, store_id and
+    risk_level), finds our payment by tran_id, asks the validation API by val_id and
+    accepts only its answer. Idempotent: a repeat of a confirmed notice returns the payment
+    unchanged. Raises PaymentRejected for input that proves nothing (logged, nothing
+    changed) and GatewayError when the gateway does not answer (try again later).
+    """
+    client = gateway()
+    fields = _plain(data)
+    tran_id = fields.get("tran_id", "")
+    if not client.signature_is_valid(fields, SUCCESS_SIGNED_FIELDS):
+        _reject(source, tran_id, "signature missing, wrong, or not covering " + ",".join(SUCCESS_SIGNED_FIELDS))
+    payment = Payment.objects.filter(tran_id=tran_id).first()
+    if payment is None:
+        _reject(source, tran_id, "unknown tran_id")
+    if fields["store_id"] != client.store_id:
+        _reject(source, tran_id, "notice for another store", payment)
+    if fields["status"] not in VALID_STATUSES:
+        _reject(source, tran_id, f"not a success notice (status {fields['status'][:20]})", payment)
+    val_id = fields["val_id"]
+    if payment.val_id and payment.val_id == val_id and payment.status in Payment.MONEY_TAKEN:
+        return payment
+    return _confirm_val_id(payment, val_id, source=source)
+
+
+def _confirm_val_id(payment: Payment, val_id: str, *, source: str) -> Payment:
+    """Ask the validation API about ``val_id``; if it vouches for ``payment``, settle it (once)."""
+    if not val_id:
+        _reject(source, payment.tran_id, "no val_id", payment)
+    if Payment.objects.filter(val_id=val_id).exclude(pk=payment.pk).exists():
+        _reject(source, payment.tran_id, "val_id already used by another payment (replay)", payment)
+    client = gateway()
+    answer = client.validationTransactionOrder(val_id)
+    status = answer.get("status")
+    if status not in VALID_STATUSES:
+        _reject(source, payment.tran_id, f"validation API says {str(status)[:30]}", payment)
+    if answer.get("tran_id") != payment.tran_id or answer.get("val_id", val_id) != val_id:
+        _reject(source, payment.tran_id, "validation API answered for another transaction", payment)
+    # In a multi-currency payment `amount` is the BDT equivalent; currency_type/currency_amount are what was asked.
+    currency = answer.get("currency_type") or answer.get("currency")
+    amount = _decimal(answer.get("currency_amount") or answer.get("amount"))
+    if currency != payment.currency or amount != payment.amount:
+        _reject(source, payment.tran_id, f"amount or currency differs ({amount} {str(currency)[:3]})", payment)
+    if answer.get("store_id") not in (None, "", client.store_id):
+        _reject(source, payment.tran_id, "validation API answered for another store", payment)
+    try:
+        risk_level = int(answer.get("risk_level") or 0)
+    except (TypeError, ValueError):
+        _reject(source, payment.tran_id, "unreadable risk_level", payment)
+    return _settle(payment, answer, val_id=val_id, risk_level=risk_level, source=source)
+
+
+def _settle(payment: Payment, answer: dict, *, val_id: str, risk_level: int, source: str) -> Payment:
+    try:
+        with transaction.atomic():
+            payment = _lock(payment)
+            if payment.status in Payment.MONEY_TAKEN:
+                if payment.val_id != val_id:
+                    logger.warning("payments: %s already settled with another val_id", payment.tran_id)
+                return payment
+            payment.val_id = val_id
+            payment.bank_tran_id = str(answer.get("bank_tran_id", ""))[:80]
+            payment.card_type = str(answer.get("card_type", ""))[:60]
+            payment.risk_level = risk_level
+            payment.paid_at = timezone.now()
+            payment.gateway_responses["validation"] = _kept(answer)
+            fields = ["val_id", "bank_tran_id", "card_type", "risk_level", "paid_at", "gateway_responses"]
+            if risk_level == 1:
+                _move(payment, Status.ON_HOLD, source=source, fields=fields,
+                      note=f"Risky payment ({str(answer.get('risk_title', ''))[:60]}): the hospital reviews it.")
+                _hold(payment)
+            else:
+                _move(payment, Status.PAID, source=source, fields=fields)
+                _deliver(payment)
+            return payment
+    except IntegrityError:
+        _reject(source, payment.tran_id, "val_id already used by another payment (replay)", payment)
+
+
+def _hold(payment: Payment) -> None:
+    payable = payment.payable
+    hook = getattr(payable, "on_payment_held", None)
+    if hook:
+        hook(payment)
+    notify(payment.payer, "payment_on_hold", _context(payment), url=_return_url(payment))
+
+
+def _deliver(payment: Payment) -> None:
+    """Inside the paying transaction: issue the receipt, tell the payable, email the receipt after commit."""
+    payable = payment.payable
+    if payment.receipt_code_id is None:
+        payment.receipt_code = issue_document_code(
+            kind="receipt", hospital_name=payment.hospital.name, patient_name=payment.payer.full_name,
+            issued_at=payment.paid_at,
+        )
+        payment.save(update_fields=["receipt_code", "updated_at"])
+    try:
+        with transaction.atomic():
+            if payable is None:
+                raise PayableGone("The item paid for no longer exists.")
+            payable.on_payment_confirmed(payment)
+    except PayableGone as gone:
+        logger.info("payments: %s paid for something no longer available; refunding", payment.tran_id)
+        reason = str(gone) or "No longer available."
+        _event(payment, PaymentEvent.Kind.NOTE, source="payable", note=f"Refund due: {reason}")
+        transaction.on_commit(lambda: refund_in_full(payment=payment, reason=reason))
+    transaction.on_commit(lambda: send_receipt(payment))
+
+
+def send_receipt(payment: Payment) -> None:
+    """Notify the payer of the payment with the receipt PDF attached (after commit)."""
+    from .receipts import receipt_pdf
+
+    payment = Payment.objects.with_people().get(pk=payment.pk)
+    attachments = [(f"receipt-{payment.tran_id}.pdf", receipt_pdf(payment), "application/pdf")]
+    notify(payment.payer, "payment_received", _context(payment), url=_return_url(payment), attachments=attachments)
+
+
+def _context(payment: Payment, **extra) -> dict:
+    return {
+        "hospital_name": payment.hospital.name, "description": payment.description, "tran_id": payment.tran_id,
+        "amount": money(payment.amount, payment.currency), **extra,
+    }
+
+
+def _return_url(payment: Payment) -> str:
+    payable = payment.payable
+    return payable.payment_return_url() if payable is not None else reverse("payments:mine")
+
+
+def return_url_for(tran_id: str) -> str:
+    """Where a browser coming back from the gateway is sent (a page behind login)."""
+    payment = Payment.objects.filter(tran_id=str(tran_id)[:30]).first()
+    return _return_url(payment) if payment else reverse("payments:mine")
+
+
+# Fail and cancel ----------------------------------------------------------------------------
+
+def record_failed_payment(data: Mapping, *, source: str) -> Payment:
+    """A signed fail or cancel notice: initiated → failed | cancelled. A settled payment is never downgraded.
+
+    Raises PaymentRejected for an unsigned or unknown notice.
+    """
+    client = gateway()
+    fields = _plain(data)
+    tran_id = fields.get("tran_id", "")
+    payment = Payment.objects.filter(tran_id=tran_id).first()
+    if payment is None:
+        _reject(source, tran_id, "unknown tran_id")
+    if not client.signature_is_valid(fields, FAILURE_SIGNED_FIELDS) or fields["store_id"] != client.store_id:
+        _reject(source, tran_id, "signature missing, wrong, or not covering " + ",".join(FAILURE_SIGNED_FIELDS),
+                payment)
+    if fields["status"] in VALID_STATUSES:
+        _reject(source, tran_id, "a success notice sent to the failure path", payment)
+    target = Status.CANCELLED if fields["status"] == "CANCELLED" or source == "cancel" else Status.FAILED
+    with transaction.atomic():
+        payment = _lock(payment)
+        if payment.status != Status.INITIATED:
+            logger.info("payments: %s %s notice ignored; payment is %s", tran_id, source, payment.status)
+            _event(payment, PaymentEvent.Kind.NOTE, source=source,
+                   note=f"{fields['status'][:20]} notice ignored: payment is {payment.status}.")
+            return payment
+        payment.gateway_responses[source] = _kept(fields)
+        _move(payment, target, source=source, fields=["gateway_responses"],
+              note=str(fields.get("error", ""))[:200])
+        payable = payment.payable
+        if payable is not None:
+            payable.on_payment_failed(payment)
+    return payment
+
+
+# Hospital review and refunds ----------------------------------------------------------------
+
+@transaction.atomic
+def accept_held_payment(*, payment: Payment, by) -> Payment:
+    """on_hold → paid after the hospital's review; the payable is then told (or refunded if gone)."""
+    payment = _lock(payment)
+    _move(payment, Status.PAID, source="staff", by=by, note="Accepted after review.")
+    _deliver(payment)
+    return payment
+
+
+def refund_payment(*, payment: Payment, amount: Decimal, reason: str, by=None) -> Payment:
+    """Refund ``amount`` through the gateway's refund API, capped at what was paid minus earlier refunds.
+
+    The amount is first reserved (``refunded_amount`` raised under the row lock and committed),
+    so concurrent refunds cannot pass the cap while the gateway is asked with no lock held; a
+    refused or unanswered refund gives the reservation back. Marks the payment refunded once
+    fully refunded and emails the payer. Raises PaymentError for a payment with nothing to
+    refund, an amount over the cap, a refusal, or no answer (check the refund status then).
+    """
+    amount = _decimal(amount)
+    reason = (reason or "").strip()[:255]
+    if amount is None or amount <= 0:
+        raise PaymentError("Enter an amount above zero.")
+    if not reason:
+        raise PaymentError("Give a reason for the refund.")
+    with transaction.atomic():
+        payment = _lock(payment)
+        cap = payment.refundable_amount
+        if cap <= 0 or not payment.bank_tran_id:
+            raise PaymentError("This payment has nothing left to refund.")
+        if amount > cap:
+            raise PaymentError(f"At most {cap} {payment.currency} can be refunded.")
+        payment.refunded_amount += amount
+        payment.save(update_fields=["refunded_amount", "updated_at"])
+    failure, answer = None, {}
+    try:
+        answer = gateway().init_refund(payment.bank_tran_id, f"{amount:.2f}", reason)
+    except GatewayError as exc:
+        failure = f"Gateway did not answer ({exc}); check the refund status before retrying."
+    else:
+        if answer.get("APIConnect") != "DONE" or answer.get("status") not in ("success", "processing"):
+            failure = f"Refund refused: {str(answer.get('errorReason') or answer.get('status'))[:150]}"
+    with transaction.atomic():
+        payment = _lock(payment)
+        if failure is None:
+            payment.gateway_responses.setdefault("refunds", []).append(_kept(answer))
+            if payment.refunded_amount == payment.amount:
+                _move(payment, Status.REFUNDED, source="refund", by=by, note=reason, fields=["gateway_responses"])
+            else:
+                payment.save(update_fields=["gateway_responses", "updated_at"])
+            _event(payment, PaymentEvent.Kind.REFUND, source="refund", by=by, amount=amount, note=reason,
+                   data={"refund_ref_id": str(answer.get("refund_ref_id", ""))[:40]})
+            notify(payment.payer, "payment_refunded", _context(payment, refund_amount=money(amount, payment.currency),
+                                                               reason=reason), url=reverse("payments:mine"))
+            return payment
+        payment.refunded_amount -= amount
+        payment.save(update_fields=["refunded_amount", "updated_at"])
+        _event(payment, PaymentEvent.Kind.REFUND_FAILED, source="refund", by=by, amount=amount, note=failure)
+    logger.warning("payments: refund of %s for %s not done: %s", amount, payment.tran_id, failure)
+    raise PaymentError(failure)
+
+
+def refund_in_full(*, payment: Payment, reason: str, by=None) -> Payment | None:
+    """Refund whatever is left of ``payment``; failures are logged and left for the hospital's payments page."""
+    payment = Payment.objects.get(pk=payment.pk)
+    if payment.refundable_amount <= 0:
+        return None
+    try:
+        return refund_payment(payment=payment, amount=payment.refundable_amount, reason=reason, by=by)
+    except PaymentError as error:
+        logger.warning("payments: automatic refund of %s failed: %s", payment.tran_id, error)
+        return None
+
+
+def refund_payable(*, payable, reason: str, by=None) -> None:
+    """After the current transaction commits, refund every settled payment of ``payable`` in full.
+
+    For domain apps: an appointment rejected by the hospital or cancelled in time.
+    """
+    ids = list(Payment.objects.for_payable(payable).filter(status__in=(Status.PAID, Status.ON_HOLD))
+               .values_list("pk", flat=True))
+
+    def run():
+        for payment in Payment.objects.filter(pk__in=ids):
+            refund_in_full(payment=payment, reason=reason, by=by)
+
+    if ids:
+        transaction.on_commit(run)
+
+
+# Reconciliation -----------------------------------------------------------------------------
+
+def reconcile_payments(*, older_than: timedelta | None = None, now: datetime | None = None) -> Counter:
+    """Ask the gateway about every payment still initiated after ``older_than`` (default: the hold time).
+
+    A transaction the gateway reports VALID is confirmed through the validation API, exactly
+    as a callback would; one reported failed or cancelled is marked so; one the gateway never
+    saw, twice the hold time after it started, is marked failed. A gateway that does not
+    answer leaves the payment for the next run. Returns counts by outcome.
+    """
+    now = now or timezone.now()
+    hold = timedelta(minutes=settings.PAYMENT_HOLD_MINUTES)
+    older_than = hold if older_than is None else older_than
+    counts = Counter()
+    stale = Payment.objects.filter(status=Status.INITIATED, created_at__lte=now - older_than).order_by("created_at")
+    client = gateway()
+    for payment in stale:
+        try:
+            answer = client.transaction_query_tranid(payment.tran_id)
+            elements = answer.get("element") or []
+            if answer.get("APIConnect") != "DONE" or not isinstance(elements, list):
+                raise GatewayError(f"transaction query said {str(answer.get('APIConnect'))[:20]}")
+            paid = [e for e in elements if isinstance(e, dict) and e.get("status") in VALID_STATUSES]
+            if paid:
+                payment = _confirm_val_id(payment, str(paid[0].get("val_id", "")), source="reconcile")
+                counts[payment.status] += 1
+            elif payment.created_at <= now - 2 * hold:
+                statuses = {str(e.get("status")) for e in elements if isinstance(e, dict)}
+                _give_up(payment, Status.CANCELLED if statuses == {"CANCELLED"} else Status.FAILED,
+                         note=f"Gateway reports {', '.join(sorted(statuses)) or 'no transaction'}.")
+                counts["closed"] += 1
+            else:
+                counts["waiting"] += 1
+        except GatewayError as exc:
+            logger.warning("payments: reconcile of %s: %s", payment.tran_id, exc)
+            counts["unanswered"] += 1
+        except PaymentRejected:
+            counts["rejected"] += 1
+    return counts
+
+
+@transaction.atomic
+def _give_up(payment: Payment, to: str, *, note: str) -> None:
+    payment = _lock(payment)
+    if payment.status == Status.INITIATED:
+        _move(payment, to, source="reconcile", note=note)
+        payable = payment.payable
+        if payable is not None:
+            payable.on_payment_failed(payment)
