@@ -14,13 +14,14 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.models import User
 from appointments.models import Appointment
 from healthstack.files import CONTENT_TYPES, private_file_response
 
 from . import services
 from .forms import MessageForm
 from .models import MESSAGE_MAX_LENGTH, Conversation, Message
-from .permissions import NO_CARE, can_chat
+from .permissions import NO_CARE, can_chat, has_care_relationship
 
 PAGE_MESSAGES = 50
 
@@ -192,12 +193,8 @@ def _appointment_for(request, appointment_id) -> Appointment:
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def start_for_appointment(request, appointment_id):
-    """Open the chat of an appointment's patient and doctor; the first time, a POST starts it."""
-    appointment = _appointment_for(request, appointment_id)
-    patient, doctor = appointment.patient, appointment.membership.user
+def _open_or_offer(request, *, patient, doctor, allowed: bool):
+    """Go to the pair's conversation; the first time, GET asks and POST starts it."""
     existing = Conversation.objects.filter(patient=patient, doctor=doctor).first()
     if existing is not None:
         return redirect("chat:room", existing.pk)
@@ -210,8 +207,36 @@ def start_for_appointment(request, appointment_id):
         return redirect("chat:room", conversation.pk)
     other = doctor if request.user.pk == patient.pk else patient
     return render(request, "chat/start.html", {
-        "appointment": appointment,
         "other": other,
         "other_name": doctor.doctor_profile.display_name if other.pk == doctor.pk else patient.full_name,
-        "allowed": appointment.status not in NO_CARE,
+        "allowed": allowed,
     })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def start_for_appointment(request, appointment_id):
+    """The chat of an appointment's patient and doctor (from the appointment page or the queue)."""
+    appointment = _appointment_for(request, appointment_id)
+    return _open_or_offer(request, patient=appointment.patient, doctor=appointment.membership.user,
+                          allowed=appointment.status not in NO_CARE)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def start_with(request, user_id):
+    """The chat with a patient (for their doctor) or a doctor (for their patient) in a care relationship.
+
+    Anyone else, or someone without that relationship, is a 404.
+    """
+    user = request.user
+    other = get_object_or_404(User.objects.filter(is_active=True), pk=user_id)
+    if user.is_doctor and other.is_patient:
+        patient, doctor = other, user
+    elif user.is_patient and other.is_doctor:
+        patient, doctor = user, other
+    else:
+        raise Http404("No one to message here.")
+    if not has_care_relationship(patient_id=patient.pk, doctor_id=doctor.pk):
+        raise Http404("No one to message here.")
+    return _open_or_offer(request, patient=patient, doctor=doctor, allowed=True)

@@ -9,18 +9,9 @@ from accounts.tests.factories import PatientFactory
 from chat import consumers
 from chat.models import MESSAGE_MAX_LENGTH, Message
 from notifications import realtime
+from tests.sockets import closed_with, frame
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
-
-
-async def closed_with(communicator) -> int | None:
-    output = await communicator.receive_output(timeout=3)
-    assert output["type"] == "websocket.close", output
-    return output.get("code")
-
-
-async def frame(communicator) -> dict:
-    return json.loads(await communicator.receive_from(timeout=3))
 
 
 async def messages_in(conversation) -> list[Message]:
@@ -171,14 +162,9 @@ async def test_message_of_exactly_the_limit_is_accepted(socket, conversation):
 async def test_logging_out_closes_that_sessions_sockets(socket, conversation, session_cookie):
     from django.test import Client
 
-    from healthstack.asgi import application
-    from channels.testing import WebsocketCommunicator
-
     cookie = await sync_to_async(session_cookie)(conversation.patient)
-    communicator = WebsocketCommunicator(application, f"/ws/chat/{conversation.pk}/", headers=[
-        (b"host", b"127.0.0.1:8000"), (b"origin", b"http://127.0.0.1:8000"), (b"cookie", cookie.encode()),
-    ])
-    assert (await communicator.connect())[0]
+    communicator, _ = await socket(f"/ws/chat/{conversation.pk}/", cookie=cookie)
+    notifications, _ = await socket("/ws/notifications/", cookie=cookie)
     other_device, _ = await socket(f"/ws/chat/{conversation.pk}/", user=conversation.patient)
 
     def log_out():
@@ -190,8 +176,9 @@ async def test_logging_out_closes_that_sessions_sockets(socket, conversation, se
     response = await sync_to_async(log_out)()
     assert response.status_code == 302
     assert await closed_with(communicator) == realtime.CLOSE_SESSION_ENDED
+    assert await closed_with(notifications) == realtime.CLOSE_SESSION_ENDED
     # Another login session of the same person (another device) stays connected.
     await other_device.send_json_to({"type": "message", "body": "from the phone"})
     assert (await frame(other_device))["type"] == "message"
-    await communicator.disconnect()
-    await other_device.disconnect()
+    for open_socket in (communicator, notifications, other_device):
+        await open_socket.disconnect()

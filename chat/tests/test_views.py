@@ -169,3 +169,23 @@ def test_start_from_an_unpaid_booking_is_refused(client_for, patient, doctor_mem
     assert b"Messaging opens once" in client.get(f"/chat/appointment/{unpaid.pk}/").content
     client.post(f"/chat/appointment/{unpaid.pk}/")
     assert not Conversation.objects.exists()
+
+
+def test_doctor_opens_chat_with_their_patient_from_the_patient_page(client_for, care_appointment):
+    doctor, patient = care_appointment.membership.user, care_appointment.patient
+    client = client_for(doctor)
+    assert b"Start conversation" in client.get(f"/chat/with/{patient.pk}/").content
+    response = client.post(f"/chat/with/{patient.pk}/")
+    conversation = Conversation.objects.get(patient=patient, doctor=doctor)
+    assert response["Location"] == f"/chat/{conversation.pk}/"
+    assert client_for(patient).get(f"/chat/with/{doctor.pk}/")["Location"] == f"/chat/{conversation.pk}/"
+
+
+def test_chat_with_someone_without_care_is_a_404(client_for, care_appointment, receptionist):
+    doctor = care_appointment.membership.user
+    stranger = PatientFactory()
+    assert client_for(doctor).get(f"/chat/with/{stranger.pk}/").status_code == 404
+    assert client_for(stranger).post(f"/chat/with/{doctor.pk}/").status_code == 404
+    assert client_for(receptionist).get(f"/chat/with/{care_appointment.patient.pk}/").status_code == 404
+    assert client_for(care_appointment.patient).get(f"/chat/with/{receptionist.pk}/").status_code == 404
+    assert not Conversation.objects.exists()
