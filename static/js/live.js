@@ -14,8 +14,10 @@
     return scheme + window.location.host + path;
   }
 
-  /* A socket that reconnects (1 s, 2 s, 4 s … 30 s, with jitter) until closed for good. */
-  function openSocket(path, onFrame) {
+  /* A socket that reconnects (1 s, 2 s, 4 s … 30 s, with jitter) until closed for good.
+     onState("open" | "closed") is told when it opens and closes. */
+  function openSocket(path, onFrame, onState) {
+    onState = onState || function () {};
     var retry = 0;
     var stopped = false;
     function connect() {
@@ -27,13 +29,17 @@
         schedule();
         return;
       }
-      socket.addEventListener("open", function () { retry = 0; });
+      socket.addEventListener("open", function () {
+        retry = 0;
+        onState("open");
+      });
       socket.addEventListener("message", function (event) {
         var frame;
         try { frame = JSON.parse(event.data); } catch (e) { return; }
         if (frame && typeof frame === "object") onFrame(frame);
       });
       socket.addEventListener("close", function (event) {
+        onState("closed");
         if (FINAL_CODES[event.code]) {
           stopped = true;
           return;
@@ -125,6 +131,7 @@
   /* --- Regions that refresh themselves ----------------------------------------------- */
 
   var pending = {};
+  var states = {};
 
   function busy(region) {
     /* Never swap a region away under someone typing in it or with a menu open in it. */
@@ -142,7 +149,12 @@
     }
     pending[id] = false;
     if (window.htmx && typeof window.htmx.ajax === "function") {
-      window.htmx.ajax("GET", window.location.href, { target: "#" + id, select: "#" + id, swap: "outerHTML" });
+      var path = region.getAttribute("data-live-socket");
+      Promise.resolve(window.htmx.ajax("GET", window.location.href, { target: "#" + id, select: "#" + id, swap: "outerHTML" }))
+        .then(function () {
+          var fresh = document.getElementById(id);
+          if (fresh && states[path]) fresh.setAttribute("data-live-state", states[path]);
+        });
     }
   }
 
@@ -173,6 +185,12 @@
     var path = region.getAttribute("data-live-socket");
     if (!path || path.charAt(0) !== "/" || opened[path]) return;
     opened[path] = true;
-    openSocket(path, onRegionFrame.bind(null, path));
+    openSocket(path, onRegionFrame.bind(null, path), function (state) {
+      states[path] = state;
+      /* data-live-state="open" on the regions while their updates can arrive (tests, styling). */
+      document.querySelectorAll("[data-live-socket]").forEach(function (each) {
+        if (each.getAttribute("data-live-socket") === path) each.setAttribute("data-live-state", state);
+      });
+    });
   });
 })();
