@@ -84,7 +84,10 @@ def book(request, doctor_id):
             except services.AppointmentError as error:
                 form.add_error(None, str(error))
             else:
-                messages.success(request, "Your request is with the hospital. You will be told when it is confirmed.")
+                if appointment.status == Appointment.Status.AWAITING_PAYMENT:
+                    messages.info(request, "Your time is held for you. Pay the fee to send your request to the hospital.")
+                else:
+                    messages.success(request, "Your request is with the hospital. You will be told when it is confirmed.")
                 return redirect("appointments:detail", appointment.pk)
     return render(request, "appointments/book.html", _booking_context(doctor, memberships, request.POST or request.GET, form))
 

@@ -8,6 +8,15 @@ from django.db import models
 from django.db.models import Q
 
 
+def content_type_of(payable) -> ContentType:
+    """The payable's content type, read from the table rather than ContentType's process-wide cache.
+
+    A long-running server keeps that cache across test database flushes, which renumber content types.
+    """
+    meta = payable._meta
+    return ContentType.objects.get(app_label=meta.app_label, model=meta.model_name)
+
+
 class PaymentQuerySet(models.QuerySet):
     def for_hospital(self, hospital):
         return self.filter(hospital=hospital)
@@ -17,7 +26,7 @@ class PaymentQuerySet(models.QuerySet):
 
     def for_payable(self, payable):
         return self.filter(
-            content_type=ContentType.objects.get_for_model(payable, for_concrete_model=False), object_id=payable.pk
+            content_type=content_type_of(payable), object_id=payable.pk
         )
 
     def settled(self):

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -26,7 +25,7 @@ from healthstack.verification import issue_document_code
 from notifications.services import notify
 
 from .gateway import FAILURE_SIGNED_FIELDS, SUCCESS_SIGNED_FIELDS, GatewayError, gateway
-from .models import Payment, PaymentEvent
+from .models import Payment, PaymentEvent, content_type_of
 from .payables import Payable, PayableGone
 
 logger = logging.getLogger(__name__)
@@ -126,7 +125,7 @@ def start_payment(*, payable: Payable, payer) -> tuple[Payment, str]:
         raise PaymentError("There is nothing to pay.")
     if not payable.can_be_paid():
         raise PaymentError("This can no longer be paid for.")
-    content_type = ContentType.objects.get_for_model(payable, for_concrete_model=False)
+    content_type = content_type_of(payable)
     with transaction.atomic():
         already = Payment.objects.select_for_update().filter(content_type=content_type, object_id=payable.pk)
         if already.filter(status__in=(Status.PAID, Status.ON_HOLD)).exists():

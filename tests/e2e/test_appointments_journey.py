@@ -42,6 +42,8 @@ def test_patient_books_reception_confirms_doctor_completes_patient_reviews(new_c
     patient_page.get_by_label("Reason for visit").fill("Chest tightness when climbing stairs")
     patient_page.get_by_role("button", name="Request appointment").click()
     expect(patient_page).to_have_url(re.compile(r"/appointments/\d+/$"))
+    patient_page.get_by_role("button", name="Pay BDT 500.00").click()  # a fee is paid first, in the sandbox
+    patient_page.get_by_role("button", name="Pay BDT 500.00").click()
     expect(patient_page.get_by_text("Requested", exact=True)).to_be_visible()
     appointment_url = patient_page.url
 

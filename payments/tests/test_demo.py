@@ -1,0 +1,15 @@
+import pytest
+
+from hospitals.demo import seed
+from payments.models import Payment
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_pays_the_demo_patients_bookings_with_receipts_once():
+    seed()
+    paid = list(Payment.objects.filter(status="paid"))
+    seed()
+
+    assert paid and Payment.objects.count() == len(paid)
+    assert all(p.has_receipt and p.payable.status != "awaiting_payment" for p in paid)
