@@ -1,6 +1,27 @@
 from django.contrib import admin
 
-from .models import AccessLog, MedicalDocument, Prescription, PrescriptionItem
+from .models import (
+    AccessLog,
+    AccessLogHead,
+    ClinicalProfileRevision,
+    MedicalDocument,
+    PatientClinicalProfile,
+    Prescription,
+    PrescriptionItem,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Clinical rows change only through records.services; the operator may look, not edit."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class PrescriptionItemInline(admin.TabularInline):
@@ -17,6 +38,7 @@ class PrescriptionAdmin(admin.ModelAdmin):
 
     list_display = ["pk", "hospital", "patient", "membership", "status", "version", "issued_at"]
     list_filter = ["status", "hospital"]
+    list_select_related = ["hospital", "patient", "membership__user", "membership__hospital"]
     inlines = [PrescriptionItemInline]
 
     def has_change_permission(self, request, obj=None):
@@ -29,6 +51,7 @@ class PrescriptionAdmin(admin.ModelAdmin):
 @admin.register(MedicalDocument)
 class MedicalDocumentAdmin(admin.ModelAdmin):
     list_display = ["pk", "patient", "category", "document_date", "file_kind", "uploaded_at"]
+    list_select_related = ["patient"]
     exclude = ["file"]
 
     def has_change_permission(self, request, obj=None):
@@ -38,6 +61,7 @@ class MedicalDocumentAdmin(admin.ModelAdmin):
 @admin.register(AccessLog)
 class AccessLogAdmin(admin.ModelAdmin):
     list_display = ["sequence", "at", "accessor", "hospital", "patient", "object_type", "label"]
+    list_select_related = ["accessor", "hospital", "patient"]
     list_filter = ["object_type"]
 
     def has_add_permission(self, request):
@@ -48,3 +72,27 @@ class AccessLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(PrescriptionItem)
+class PrescriptionItemAdmin(ReadOnlyAdmin):
+    list_display = ["prescription", "medicine_name", "strength", "dose", "frequency", "duration"]
+    list_select_related = ["prescription__patient", "prescription__membership__user",
+                           "prescription__membership__hospital", "prescription__hospital"]
+
+
+@admin.register(PatientClinicalProfile)
+class PatientClinicalProfileAdmin(ReadOnlyAdmin):
+    list_display = ["patient", "updated_by"]
+    list_select_related = ["patient", "updated_by"]
+
+
+@admin.register(ClinicalProfileRevision)
+class ClinicalProfileRevisionAdmin(ReadOnlyAdmin):
+    list_display = ["patient", "hospital", "by"]
+    list_select_related = ["patient", "hospital", "by"]
+
+
+@admin.register(AccessLogHead)
+class AccessLogHeadAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "sequence"]
