@@ -30,6 +30,15 @@ SCRIPTS = [
         ("doctor", "Your blood test results are in. They look normal; we can talk them through at the visit."),
         ("patient", "That is a relief, thank you!"),
     ],
+    [
+        ("patient", "Can I take paracetamol with the knee gel you prescribed?"),
+        ("doctor", "Yes, up to three times a day after food. Keep the knee raised and use ice for 15 minutes."),
+    ],
+    [
+        ("patient", "The headaches come mostly in the morning, before breakfast."),
+        ("doctor", "Please note the times and your blood pressure for a week and bring the list."),
+        ("patient", "I will start today."),
+    ],
 ]
 
 

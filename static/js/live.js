@@ -150,7 +150,11 @@
     pending[id] = false;
     if (window.htmx && typeof window.htmx.ajax === "function") {
       var path = region.getAttribute("data-live-socket");
-      Promise.resolve(window.htmx.ajax("GET", window.location.href, { target: "#" + id, select: "#" + id, swap: "outerHTML" }))
+      Promise.resolve(window.htmx.ajax("GET", window.location.href, {
+        target: "#" + id, select: "#" + id, swap: "outerHTML",
+        /* Not the person's own activity: the staff idle timeout may ignore it. */
+        headers: { "X-Live-Refresh": "1" }
+      }))
         .then(function () {
           var fresh = document.getElementById(id);
           if (fresh && states[path]) fresh.setAttribute("data-live-state", states[path]);
