@@ -399,19 +399,26 @@ def expire_appointment(*, appointment: Appointment, by=None) -> Appointment:
     return appointment
 
 
-@transaction.atomic
 def expire_stale_holds(*, now: datetime | None = None, membership: Membership | None = None,
                        day: date | None = None) -> int:
-    """Expire every awaiting-payment booking whose hold has run out (optionally one doctor/day); return how many."""
+    """Expire every awaiting-payment booking whose hold has run out (optionally one doctor/day); return how many.
+
+    Pages call this on the way in (there is no scheduler), so the common case, nothing stale,
+    costs one query and opens no transaction.
+    """
     stale = Appointment.objects.filter(status=Status.AWAITING_PAYMENT, hold_expires_at__lte=now or timezone.now())
     if membership is not None:
         stale = stale.for_membership(membership)
     if day is not None:
         stale = stale.on(day)
+    stale_ids = list(stale.values_list("pk", flat=True)[:500])
+    if not stale_ids:
+        return 0
     expired = 0
-    for appointment in stale.select_for_update(skip_locked=True):
-        expire_appointment(appointment=appointment)
-        expired += 1
+    with transaction.atomic():
+        for appointment in stale.filter(pk__in=stale_ids).select_for_update(skip_locked=True):
+            expire_appointment(appointment=appointment)
+            expired += 1
     return expired
 
 

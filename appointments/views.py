@@ -104,6 +104,7 @@ def book_slots(request, doctor_id):
 
 @login_required
 def my_appointments(request):
+    services.expire_stale_holds()  # no scheduler: a hold that ran out is settled when next looked at
     today = timezone.localdate()
     showing_past = request.GET.get("show") == "past"
     appointments = Appointment.objects.for_patient(request.user).with_people()
@@ -122,6 +123,7 @@ def _own_appointment(request, pk) -> Appointment:
 
 @login_required
 def appointment_detail(request, pk):
+    services.expire_stale_holds()
     appointment = _own_appointment(request, pk)
     review = getattr(appointment, "review", None) if appointment.status == Appointment.Status.COMPLETED else None
     can_cancel = appointment.can_become(Appointment.Status.CANCELLED) and timezone.now() < appointment.cancellable_until
