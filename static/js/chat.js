@@ -27,11 +27,8 @@
   var statusBadge = root.querySelector("[data-chat-status]");
   var statusText = root.querySelector("[data-chat-status-text]");
 
-  var FINAL_CODES = { 4001: "Signed out", 4401: "Signed out", 4403: "Not available", 4404: "Not available" };
-  var socket = null;
-  var retry = 0;
-  var retryTimer = null;
-  var stopped = false;
+  var STOPPED_TEXT = { 4001: "Signed out", 4401: "Signed out", 4403: "Not available", 4404: "Not available" };
+  var live = null; /* window.HealthStack.openSocket (live.js): reconnects with backoff */
   var everOpened = false;
   var typingTimer = null;
   var lastTypingSent = 0;
@@ -214,9 +211,7 @@
 
   function sendRead() {
     if (document.visibilityState !== "visible" || !theirsUnseen()) return;
-    if (socket && socket.readyState === WebSocket.OPEN) {
-      socket.send(JSON.stringify({ type: "read" }));
-    } else {
+    if (!(live && live.send({ type: "read" }))) {
       fetch(readUrl, {
         method: "POST", credentials: "same-origin",
         headers: { "X-CSRFToken": csrf(), Accept: "application/json" }
@@ -255,10 +250,7 @@
 
   /* --- The socket ------------------------------------------------------------------- */
 
-  function onFrame(event) {
-    var frame;
-    try { frame = JSON.parse(event.data); } catch (e) { return; }
-    if (!frame || typeof frame !== "object") return;
+  function onFrame(frame) {
     if (frame.type === "message" && frame.message) {
       if (append(frame.message) && frame.message.sender !== me) {
         hideTyping();
@@ -273,43 +265,18 @@
     }
   }
 
-  function connect() {
-    if (stopped || !("WebSocket" in window)) return;
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    setStatus("connecting", everOpened ? "Reconnecting\u2026" : "Connecting\u2026");
-    try {
-      socket = new WebSocket(scheme + window.location.host + socketPath);
-    } catch (e) {
-      scheduleRetry();
-      return;
-    }
-    socket.addEventListener("open", function () {
-      retry = 0;
+  function onState(state, code) {
+    if (state === "connecting") {
+      setStatus("connecting", everOpened ? "Reconnecting\u2026" : "Connecting\u2026");
+    } else if (state === "open") {
       setStatus("live", "Live");
       root.setAttribute("data-chat-live", "1");
       if (everOpened) catchUp(); else sendRead();
       everOpened = true;
-    });
-    socket.addEventListener("message", onFrame);
-    socket.addEventListener("close", function (event) {
-      socket = null;
+    } else {
       root.removeAttribute("data-chat-live");
-      if (FINAL_CODES[event.code]) {
-        stopped = true;
-        setStatus("down", FINAL_CODES[event.code]);
-        return;
-      }
-      scheduleRetry();
-    });
-  }
-
-  function scheduleRetry() {
-    if (stopped) return;
-    setStatus("down", "Offline");
-    var delay = Math.min(30000, 1000 * Math.pow(2, retry)) * (0.75 + Math.random() * 0.5);
-    retry = Math.min(retry + 1, 6);
-    window.clearTimeout(retryTimer);
-    retryTimer = window.setTimeout(connect, delay);
+      setStatus("down", state === "stopped" ? (STOPPED_TEXT[code] || "Offline") : "Offline");
+    }
   }
 
   /* --- Sending ---------------------------------------------------------------------- */
@@ -355,8 +322,7 @@
       showError("A message can be at most " + maxLength + " characters.");
       return;
     }
-    if (!hasFile && socket && socket.readyState === WebSocket.OPEN) {
-      socket.send(JSON.stringify({ type: "message", body: body }));
+    if (!hasFile && live && live.send({ type: "message", body: body })) {
       resetForm();
     } else {
       postOverHttp();
@@ -381,9 +347,8 @@
     counter.textContent = String(input.value.length);
     autosize();
     var now = Date.now();
-    if (input.value && socket && socket.readyState === WebSocket.OPEN && now - lastTypingSent > 2000) {
+    if (input.value && live && now - lastTypingSent > 2000 && live.send({ type: "typing" })) {
       lastTypingSent = now;
-      socket.send(JSON.stringify({ type: "typing" }));
     }
   });
 
@@ -394,5 +359,9 @@
   document.addEventListener("visibilitychange", sendRead);
 
   scrollToBottom();
-  connect();
+  if (window.HealthStack && window.HealthStack.openSocket) {
+    live = window.HealthStack.openSocket(socketPath, onFrame, onState);
+  } else {
+    setStatus("down", "Offline");
+  }
 })();

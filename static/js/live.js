@@ -15,17 +15,21 @@
   }
 
   /* A socket that reconnects (1 s, 2 s, 4 s … 30 s, with jitter) until closed for good.
-     onState("open" | "closed") is told when it opens and closes. */
+     onFrame(object) gets each JSON frame; onState(state, code) hears "connecting", "open",
+     "closed" (it will retry) and "stopped" (a close code meaning "not for you": no retry).
+     Returns { send(object) -> bool, isOpen() -> bool }. Also window.HealthStack.openSocket. */
   function openSocket(path, onFrame, onState) {
     onState = onState || function () {};
     var retry = 0;
     var stopped = false;
+    var socket = null;
     function connect() {
       if (stopped || !("WebSocket" in window)) return;
-      var socket;
+      onState("connecting");
       try {
         socket = new WebSocket(socketUrl(path));
       } catch (e) {
+        socket = null;
         schedule();
         return;
       }
@@ -39,11 +43,13 @@
         if (frame && typeof frame === "object") onFrame(frame);
       });
       socket.addEventListener("close", function (event) {
-        onState("closed");
+        socket = null;
         if (FINAL_CODES[event.code]) {
           stopped = true;
+          onState("stopped", event.code);
           return;
         }
+        onState("closed", event.code);
         schedule();
       });
     }
@@ -52,8 +58,22 @@
       retry = Math.min(retry + 1, 6);
       window.setTimeout(connect, delay);
     }
+    function isOpen() {
+      return !!socket && socket.readyState === WebSocket.OPEN;
+    }
     connect();
+    return {
+      isOpen: isOpen,
+      send: function (frame) {
+        if (!isOpen()) return false;
+        socket.send(JSON.stringify(frame));
+        return true;
+      }
+    };
   }
+
+  window.HealthStack = window.HealthStack || {};
+  window.HealthStack.openSocket = openSocket;
 
   /* --- Notifications: badge and toasts --------------------------------------------- */
 
@@ -190,6 +210,8 @@
     if (!path || path.charAt(0) !== "/" || opened[path]) return;
     opened[path] = true;
     openSocket(path, onRegionFrame.bind(null, path), function (state) {
+      if (state === "connecting") return;
+      state = state === "open" ? "open" : "closed";
       states[path] = state;
       /* data-live-state="open" on the regions while their updates can arrive (tests, styling). */
       document.querySelectorAll("[data-live-socket]").forEach(function (each) {

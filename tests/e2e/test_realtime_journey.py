@@ -98,3 +98,20 @@ def test_reception_board_and_patient_page_update_without_reload(new_context):
     expect(patient_page.get_by_test_id("token")).to_have_text("1")
     assert _still_same_page(patient_page)
     assert patient_page.locator("b").filter(has_text="Rahman").count() == 0
+
+
+def test_chat_room_still_sends_when_websockets_are_down(new_context, patient, doctor_membership):
+    from chat.models import Message
+
+    AppointmentFactory(membership=doctor_membership, patient=patient,
+                       date=local_now(doctor_membership.hospital).date() + timedelta(days=1))
+    conversation = ConversationFactory(patient=patient, doctor=doctor_membership.user)
+    page = new_context(user=patient).new_page()
+    page.route_web_socket(re.compile(r".*/ws/.*"), lambda ws: ws.close(code=1011))  # every socket fails
+    page.goto(f"/chat/{conversation.pk}/")
+    expect(page.locator("[data-chat-status-text]")).to_have_text("Offline")
+
+    page.get_by_label("Message", exact=True).fill("Sent without a socket")
+    page.get_by_label("Message", exact=True).press("Enter")
+    expect(page.locator(".chat-mine .chat-body")).to_have_text("Sent without a socket")
+    assert Message.objects.get().body == "Sent without a socket"
