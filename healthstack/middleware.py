@@ -9,7 +9,11 @@ SESSION_KEY = "last_activity"
 
 
 class StaffIdleTimeoutMiddleware:
-    """End a hospital staff member's session after STAFF_IDLE_TIMEOUT_MINUTES idle."""
+    """End a hospital staff member's session after STAFF_IDLE_TIMEOUT_MINUTES idle.
+
+    A live page's own refreshes (header ``X-Live-Refresh``, sent by static/js/live.js) are
+    not activity: a reception board left open must still time out.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -23,7 +27,8 @@ class StaffIdleTimeoutMiddleware:
                 logout(request)
                 messages.info(request, "You were signed out after a period of inactivity.")
                 return redirect(settings.LOGIN_URL)
-            request.session[SESSION_KEY] = now
+            if not request.headers.get("X-Live-Refresh"):
+                request.session[SESSION_KEY] = now
         return self.get_response(request)
 
 

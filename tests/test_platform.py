@@ -40,6 +40,24 @@ def test_staff_session_ends_after_idle_minutes(client, settings, hospital, hospi
 
 
 @pytest.mark.django_db
+def test_live_refreshes_are_not_activity(client, settings, hospital, hospital_admin):
+    from accounts.tests.factories import PASSWORD
+
+    client.post(reverse("accounts:login"), {"username": hospital_admin.email, "password": PASSWORD})
+    dashboard = reverse("manage:dashboard", args=[hospital.slug])
+    client.get(dashboard)
+    session = client.session
+    session["last_activity"] = time.time() - 20 * 60
+    session.save()
+    client.get(dashboard, headers={"X-Live-Refresh": "1"})
+    session = client.session
+    session["last_activity"] -= 11 * 60
+    session.save()
+    response = client.get(dashboard, headers={"X-Live-Refresh": "1"})
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.django_db
 def test_patient_session_is_not_cut_by_the_staff_timeout(client, patient):
     from accounts.tests.factories import PASSWORD
 
