@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from healthstack.admin import ReadOnlyAdmin
+
 from .models import Appointment, AppointmentStatusChange, DayOff, QueueState, Review, ScheduleRule
 
 
@@ -51,18 +53,9 @@ admin.site.register(QueueState)
 
 
 @admin.register(AppointmentStatusChange)
-class AppointmentStatusChangeAdmin(admin.ModelAdmin):
-    """The status history, read-only: rows are written only by appointments.services."""
+class AppointmentStatusChangeAdmin(ReadOnlyAdmin):
+    """The status history: rows are written only by appointments.services."""
 
     list_display = ["appointment", "from_status", "to_status", "by", "at"]
     list_filter = ["to_status", "hospital"]
     list_select_related = ["appointment__patient", "appointment__membership__user", "appointment__hospital", "by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,19 +1,10 @@
 from django.contrib import admin
 
+from healthstack.admin import ReadOnlyAdmin
+
 from .models import Payment, PaymentEvent
 
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Money moves only through payments.services; the Django admin only shows."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# Money moves only through payments.services; the Django admin only shows.
 
 
 class PaymentEventInline(admin.TabularInline):

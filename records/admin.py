@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from healthstack.admin import ReadOnlyAdmin
+
 from .models import (
     AccessLog,
     AccessLogHead,
@@ -10,18 +12,6 @@ from .models import (
     PrescriptionItem,
 )
 
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Clinical rows change only through records.services; the operator may look, not edit."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class PrescriptionItemInline(admin.TabularInline):
@@ -59,19 +49,10 @@ class MedicalDocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):
+class AccessLogAdmin(ReadOnlyAdmin):
     list_display = ["sequence", "at", "accessor", "hospital", "patient", "object_type", "label"]
     list_select_related = ["accessor", "hospital", "patient"]
     list_filter = ["object_type"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PrescriptionItem)
