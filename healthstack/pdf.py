@@ -7,15 +7,37 @@ names and text render on any machine, and may show a QR code made by ``qr_data_u
 import base64
 import io
 import logging
+import re
 from pathlib import Path
 
 import qrcode
 from django.template.loader import render_to_string
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import ShapedStr, shapeStr
+from reportlab.pdfgen.textobject import PDFTextObject
 from xhtml2pdf import pisa
 
 logger = logging.getLogger(__name__)
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
+
+
+# Scripts whose letters change shape and order around each other (Bengali vowel signs and
+# conjuncts). xhtml2pdf lays out lines with its own paragraph code, which never asks ReportLab
+# to shape; so the text object shapes such runs with HarfBuzz just before drawing them.
+SHAPED_SCRIPTS = re.compile("[\u0980-\u09ff]")
+_draw_text = PDFTextObject._formatText
+
+
+def _draw_shaped_text(self, text):
+    if isinstance(text, str) and not isinstance(text, ShapedStr) and SHAPED_SCRIPTS.search(text):
+        font = pdfmetrics.getFont(self._fontname)
+        if getattr(font, "shapable", False):
+            text = shapeStr(text, self._fontname, self._fontsize)
+    return _draw_text(self, text)
+
+
+PDFTextObject._formatText = _draw_shaped_text
 
 
 class PdfError(Exception):

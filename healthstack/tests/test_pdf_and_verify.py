@@ -55,3 +55,11 @@ def test_verify_page_states(client):
     unknown = client.get(reverse("verify", args=["ABCD-EFGH-JKLM"]))
     assert unknown.status_code == 404 and "Unknown code" in unknown.content.decode()
     assert DocumentCode.objects.count() == 2
+
+
+def test_bengali_vowel_signs_are_drawn_in_visual_order():
+    """HarfBuzz shaping: in "খাবারের" the e-kar (ে) is drawn before its consonant, not after it."""
+    data = render_pdf("pdf/sample.html", {"title": "খাবারের পরে", "text": ""})
+    text = pdf_text(data)
+    assert "বােরর" in text
+    assert "খাবারের" not in text
