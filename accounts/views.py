@@ -22,7 +22,7 @@ from .forms import (
     PatientSignupForm,
 )
 
-AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"
+AUTH_BACKEND = "accounts.backends.EmailBackend"
 
 
 class LoginView(auth_views.LoginView):

@@ -6,6 +6,7 @@ from django.contrib.auth import logout
 from django.shortcuts import redirect
 
 SESSION_KEY = "last_activity"
+STAMP_EVERY_SECONDS = 60
 
 
 class StaffIdleTimeoutMiddleware:
@@ -22,12 +23,14 @@ class StaffIdleTimeoutMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and request.session.get("is_hospital_staff"):
             now = time.time()
-            last = request.session.get(SESSION_KEY, now)
-            if now - last > settings.STAFF_IDLE_TIMEOUT_MINUTES * 60:
+            last = request.session.get(SESSION_KEY)
+            if last is not None and now - last > settings.STAFF_IDLE_TIMEOUT_MINUTES * 60:
                 logout(request)
                 messages.info(request, "You were signed out after a period of inactivity.")
                 return redirect(settings.LOGIN_URL)
-            if not request.headers.get("X-Live-Refresh"):
+            # Re-stamp at most once a minute: a session write on every page costs three queries.
+            stale = last is None or now - last > STAMP_EVERY_SECONDS
+            if stale and not request.headers.get("X-Live-Refresh"):
                 request.session[SESSION_KEY] = now
         return self.get_response(request)
 

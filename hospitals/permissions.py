@@ -38,7 +38,8 @@ def resolve_membership(request, hospital_slug: str, roles) -> None:
     request.hospital = memberships[0].hospital
     request.membership = allowed[0]
     request.roles = frozenset(by_role)
-    request.session["is_hospital_staff"] = True
+    if not request.session.get("is_hospital_staff"):
+        request.session["is_hospital_staff"] = True
 
 
 def hospital_role_required(*roles):
