@@ -5,6 +5,7 @@ from django.urls import path
 from accounts import api as accounts_api
 from appointments import api as appointments_api
 from hospitals import api as hospitals_api
+from records import api as records_api
 
 app_name = "api"
 
@@ -21,6 +22,10 @@ urlpatterns = [
     path("me/appointments/", appointments_api.MyAppointments.as_view(), name="my-appointments"),
     path("me/appointments/<int:pk>/", appointments_api.MyAppointment.as_view(), name="my-appointment"),
     path("me/appointments/<int:pk>/cancel/", appointments_api.CancelAppointment.as_view(), name="cancel-appointment"),
+    path("me/prescriptions/", records_api.MyPrescriptions.as_view(), name="my-prescriptions"),
+    path("me/prescriptions/<int:pk>/", records_api.MyPrescription.as_view(), name="my-prescription"),
+    path("me/documents/", records_api.MyDocuments.as_view(), name="my-documents"),
+    path("me/documents/<int:pk>/", records_api.MyDocument.as_view(), name="my-document"),
     path("manage/<slug:hospital_slug>/appointments/", appointments_api.DeskAppointments.as_view(),
          name="desk-appointments"),
     path("manage/<slug:hospital_slug>/appointments/<int:pk>/confirm/", appointments_api.ConfirmAppointment.as_view(),
