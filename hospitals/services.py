@@ -154,16 +154,23 @@ def apply_to_hospital(*, user, hospital: Hospital, department: Department, consu
     membership.decision_reason = ""
     membership.decided_at = membership.decided_by = None
     membership.save()
-    for checked in certificates:
-        certificate = DoctorCertificate(
-            hospital=hospital, membership=membership, kind=checked.kind, original_name=checked.original_name
-        )
-        certificate.file.save(checked.content.name, checked.content, save=False)
-        certificate.save()
-    url = reverse("manage:application-detail", args=[hospital.slug, membership.pk])
-    context = {"doctor_name": user.full_name, "hospital_name": hospital.name, "department_name": department.name}
-    for admin_membership in hospital.memberships.approved().filter(role=Role.ADMIN).select_related("user"):
-        notify(admin_membership.user, "doctor_application_received", context, url=url)
+    stored = []  # files written so far: removed again if anything below fails
+    try:
+        for checked in certificates:
+            certificate = DoctorCertificate(
+                hospital=hospital, membership=membership, kind=checked.kind, original_name=checked.original_name
+            )
+            certificate.file.save(checked.content.name, checked.content, save=False)
+            stored.append(certificate.file.name)
+            certificate.save()
+        url = reverse("manage:application-detail", args=[hospital.slug, membership.pk])
+        context = {"doctor_name": user.full_name, "hospital_name": hospital.name, "department_name": department.name}
+        for admin_membership in hospital.memberships.approved().filter(role=Role.ADMIN).select_related("user"):
+            notify(admin_membership.user, "doctor_application_received", context, url=url)
+    except Exception:
+        for name in stored:
+            DoctorCertificate.file.field.storage.delete(name)
+        raise
     return membership
 
 

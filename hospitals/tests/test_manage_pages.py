@@ -293,3 +293,27 @@ def test_register_hospital_pending_until_operator_approves(client_for, patient):
 
     services.approve_hospital(hospital=hospital, by=None)
     assert client.get(reverse("hospitals:hospital-detail", args=[hospital.slug])).status_code == 200
+
+
+@pytest.mark.django_db
+def test_failed_application_leaves_no_certificate_files(hospital, department, hospital_admin, monkeypatch, settings):
+    from accounts.tests.factories import DoctorFactory
+    from healthstack.files import CERTIFICATE_KINDS, check_upload
+
+    applicant = DoctorFactory()
+    files = [check_upload(SimpleUploadedFile(f"c{n}.pdf", PDF_BYTES), allowed=CERTIFICATE_KINDS, max_mb=5)
+             for n in range(2)]
+
+    def broken_notify(*args, **kwargs):
+        raise RuntimeError("notification store is down")
+
+    def stored_files():
+        return set(settings.PRIVATE_MEDIA_ROOT.rglob("*.pdf"))
+
+    before = stored_files()
+    monkeypatch.setattr(services, "notify", broken_notify)
+    with pytest.raises(RuntimeError):
+        services.apply_to_hospital(user=applicant, hospital=hospital, department=department,
+                                   consultation_fee=Decimal("500.00"), certificates=files)
+    assert stored_files() == before
+    assert not Membership.objects.filter(user=applicant).exists()
