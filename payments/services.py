@@ -293,10 +293,10 @@ def _deliver(payment: Payment) -> None:
 
 def send_receipt(payment: Payment) -> None:
     """Notify the payer of the payment with the receipt PDF attached (after commit)."""
-    from .receipts import receipt_pdf
+    from .receipts import receipt_download_name, receipt_pdf
 
     payment = Payment.objects.with_people().get(pk=payment.pk)
-    attachments = [(f"receipt-{payment.tran_id}.pdf", receipt_pdf(payment), "application/pdf")]
+    attachments = [(receipt_download_name(payment), receipt_pdf(payment), "application/pdf")]
     notify(payment.payer, "payment_received", _context(payment), url=_return_url(payment), attachments=attachments)
 
 
