@@ -5,7 +5,7 @@
 membership in one of the roles, and set ``request.hospital`` and
 ``request.membership``. A visitor gets the login page; a user with no approved
 membership there gets a 404 (the hospital's staff area does not confirm it exists);
-a member in another role gets a 403.
+a member in another role gets a 403. Inside the view, times render in the hospital's zone.
 """
 
 from functools import wraps
@@ -13,6 +13,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import timezone
 
 from .models import Hospital, Membership
 
@@ -51,7 +52,8 @@ def hospital_role_required(*roles):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             resolve_membership(request, hospital_slug, roles)
-            return view(request, *args, **kwargs)
+            with timezone.override(request.hospital.tz):  # staff read times in their hospital's zone
+                return view(request, *args, **kwargs)
 
         return wrapped
 
@@ -67,7 +69,8 @@ class HospitalRoleRequiredMixin:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         resolve_membership(request, kwargs.pop("hospital_slug"), self.allowed_roles)
-        return super().dispatch(request, *args, **kwargs)
+        with timezone.override(request.hospital.tz):
+            return super().dispatch(request, *args, **kwargs)
 
 
 def has_role(request, *roles) -> bool:

@@ -98,3 +98,9 @@ def test_payments_csv_states_times_at_the_hospital(paid_after_midnight_in_dhaka,
     assert f'filename="payments-{hospital.slug}-2026-11-30.csv"' in export["Content-Disposition"]
     row = export.content.decode().splitlines()[1]
     assert row.startswith("2026-11-30 01:16,2026-11-30 01:18,HSMIDNIGHT")
+
+
+def test_staff_pages_show_times_in_the_hospitals_zone(paid_after_midnight_in_dhaka, hospital, hospital_admin,
+                                                      client_for):
+    url = reverse("hospital_payments:detail", args=[hospital.slug, paid_after_midnight_in_dhaka.pk])
+    assert "30 Nov 2026 01:18" in client_for(hospital_admin).get(url).content.decode()
