@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from accounts.tests.factories import PatientFactory
@@ -104,3 +105,26 @@ def test_staff_pages_show_times_in_the_hospitals_zone(paid_after_midnight_in_dha
                                                       client_for):
     url = reverse("hospital_payments:detail", args=[hospital.slug, paid_after_midnight_in_dhaka.pk])
     assert "30 Nov 2026 01:18" in client_for(hospital_admin).get(url).content.decode()
+
+
+def test_payments_desk_hides_abandoned_checkouts_unless_asked(payable, patient, hospital, hospital_admin,
+                                                               client_for, settings):
+    settings.PAYMENT_HOLD_MINUTES = 15
+
+    def attempt(tran_id, minutes_ago):
+        with time_machine.travel(timezone.now() - timedelta(minutes=minutes_ago)):
+            return Payment.objects.create(tran_id=tran_id, payer=patient, hospital=hospital, amount=Decimal("500.00"),
+                                          description="Visit", content_type=content_type_of(payable),
+                                          object_id=payable.pk)
+
+    attempt("HSABANDONED", 40), attempt("HSATCHECKOUT", 5)
+    client = client_for(hospital_admin)
+    url = reverse("hospital_payments:list", args=[hospital.slug])
+    export = reverse("hospital_payments:export", args=[hospital.slug])
+
+    for page in (client.get(url).content.decode(), client.get(export).content.decode(),
+                 client.get(url, {"status": "initiated"}).content.decode()):
+        assert "HSATCHECKOUT" in page and "HSABANDONED" not in page
+    for page in (client.get(url, {"include_abandoned": "on"}).content.decode(),
+                 client.get(export, {"include_abandoned": "on"}).content.decode()):
+        assert "HSATCHECKOUT" in page and "HSABANDONED" in page
