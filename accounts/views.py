@@ -13,6 +13,7 @@ from hospitals.models import Hospital, Membership, StaffInvitation
 from hospitals.services import HospitalError, accept_invitation, apply_to_hospital
 
 from . import services
+from .home import shortcuts_for
 from .forms import (
     DoctorProfileForm,
     DoctorSignupForm,
@@ -83,7 +84,7 @@ def dashboard(request):
 @login_required
 def me_home(request):
     user = request.user
-    context = {}
+    context = {"shortcuts": shortcuts_for(user) if user.is_patient else ()}
     if user.is_doctor:
         context["applications"] = (
             Membership.objects.filter(user=user, role=Membership.Role.DOCTOR)

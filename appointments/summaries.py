@@ -141,3 +141,29 @@ def doctor_review_summary(doctor_profile) -> dict:
     if summary["average"] is not None:
         summary["average"] = round(summary["average"], 1)
     return summary
+
+
+def doctor_upcoming(membership, *, limit: int = 5) -> list[Appointment]:
+    """The doctor's next active appointments after today at this hospital, soonest first (one query)."""
+    today = local_now(membership.hospital).date()
+    return list(
+        Appointment.objects.for_membership(membership).active().filter(date__gt=today)
+        .select_related("patient").order_by("date", "start_time")[:limit]
+    )
+
+
+def doctor_recent_patients(membership, *, limit: int = 5) -> list[dict]:
+    """The last patients the doctor saw here (completed visits, newest first, each patient once): one query."""
+    visits = (
+        Appointment.objects.for_membership(membership).filter(status=Status.COMPLETED)
+        .select_related("patient").order_by("-date", "-start_time")[: limit * 4]
+    )
+    patients = {}
+    for visit in visits:
+        patients.setdefault(visit.patient_id, {"patient": visit.patient, "last_visit": visit.date})
+    return list(patients.values())[:limit]
+
+
+def patient_upcoming_count(user) -> int:
+    """How many active appointments the patient has from today (server date) on."""
+    return Appointment.objects.for_patient(user).upcoming(timezone.localdate()).count()

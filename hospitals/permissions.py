@@ -39,6 +39,7 @@ def resolve_membership(request, hospital_slug: str, roles) -> None:
     request.hospital = memberships[0].hospital
     request.membership = allowed[0]
     request.roles = frozenset(by_role)
+    request.role_memberships = by_role
     if not request.session.get("is_hospital_staff"):
         request.session["is_hospital_staff"] = True
 
