@@ -36,6 +36,7 @@ def dashboard(request):
     context = {
         "hospital": hospital, "is_admin": has_role(request, Role.ADMIN), "panels": panels_for(request.roles),
         "doctor_membership": request.role_memberships.get(Role.DOCTOR),
+        "role_memberships": sorted(request.role_memberships.values(), key=lambda m: m.role),
     }
     if context["is_admin"]:
         counts = Membership.objects.for_hospital(hospital).aggregate(
