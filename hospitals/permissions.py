@@ -44,6 +44,15 @@ def resolve_membership(request, hospital_slug: str, roles) -> None:
         request.session["is_hospital_staff"] = True
 
 
+def _in_hospital_time(request, view, *args, **kwargs):
+    """Run ``view`` and render its page in the hospital's time zone: staff read times as their hospital's clock."""
+    with timezone.override(request.hospital.tz):
+        response = view(request, *args, **kwargs)
+        if callable(getattr(response, "render", None)) and not getattr(response, "is_rendered", True):
+            response.render()  # a TemplateResponse would otherwise render later, outside the zone
+        return response
+
+
 def hospital_role_required(*roles):
     """Decorator for views taking ``hospital_slug``; no roles means any approved staff role."""
 
@@ -53,8 +62,7 @@ def hospital_role_required(*roles):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             resolve_membership(request, hospital_slug, roles)
-            with timezone.override(request.hospital.tz):  # staff read times in their hospital's zone
-                return view(request, *args, **kwargs)
+            return _in_hospital_time(request, view, *args, **kwargs)
 
         return wrapped
 
@@ -70,8 +78,7 @@ class HospitalRoleRequiredMixin:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         resolve_membership(request, kwargs.pop("hospital_slug"), self.allowed_roles)
-        with timezone.override(request.hospital.tz):
-            return super().dispatch(request, *args, **kwargs)
+        return _in_hospital_time(request, super().dispatch, *args, **kwargs)
 
 
 def has_role(request, *roles) -> bool:
