@@ -21,6 +21,7 @@ from notifications.services import notify
 from .models import Appointment, AppointmentStatusChange, DayOff, QueueState, Review, ScheduleRule
 from .payable import refund_appointment
 from .slots import booking_window, local_now, rule_slots
+from .summaries import next_token_on
 
 Status = Appointment.Status
 SLOT_TAKEN = "This slot was just taken. Please choose another time."
@@ -426,7 +427,8 @@ def expire_stale_holds(*, now: datetime | None = None, membership: Membership | 
 def call_next(*, membership: Membership, by, day: date | None = None) -> Appointment:
     """Set the doctor's "now serving" to the next confirmed token of the day; return that appointment.
 
-    Locks the doctor's QueueState row. Raises AppointmentError when nobody is waiting.
+    Tells that patient it is their turn and the holder of the following token that they are
+    next. Locks the doctor's QueueState row. Raises AppointmentError when nobody is waiting.
     """
     day = day or local_now(membership.hospital).date()
     queue = _lock_queue(membership, day)
@@ -443,6 +445,10 @@ def call_next(*, membership: Membership, by, day: date | None = None) -> Appoint
                                  membership_id=membership.pk, day=day, event="now_serving",
                                  now_serving=queue.now_serving)
     _notify_patient(appointment, "appointment_called")
+    following = next_token_on(membership.pk, day, queue.now_serving)
+    if following is not None:  # their turn comes when the doctor calls them; for now they are next
+        upcoming = Appointment.objects.for_membership(membership).on(day).with_people().get(token_number=following)
+        _notify_patient(upcoming, "appointment_next")
     return appointment
 
 

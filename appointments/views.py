@@ -19,7 +19,7 @@ from . import services
 from .forms import BookingForm, CancelForm, ReviewForm, SlotFilterForm
 from .models import Appointment
 from .slots import free_slots, local_now, open_dates
-from .summaries import now_serving_on, queue_position
+from .summaries import next_token_on, now_serving_on, queue_position
 
 
 def paginate(request, queryset, per_page=None):
@@ -173,8 +173,10 @@ def _display_membership(hospital_slug, membership_id) -> Membership:
 
 
 def _display_state(membership) -> dict:
+    """Today's token being served and the token called next (the same figures a patient's page shows)."""
     today = local_now(membership.hospital).date()
-    return {"today": today, "now_serving": now_serving_on(membership.pk, today)}
+    serving = now_serving_on(membership.pk, today)
+    return {"today": today, "now_serving": serving, "next_token": next_token_on(membership.pk, today, serving)}
 
 
 @require_GET
@@ -190,6 +192,7 @@ def queue_display(request, hospital_slug, membership_id):
 @require_GET
 def queue_display_state(request, hospital_slug, membership_id):
     state = _display_state(_display_membership(hospital_slug, membership_id))
-    response = JsonResponse({"now_serving": state["now_serving"], "date": state["today"].isoformat()})
+    response = JsonResponse({"now_serving": state["now_serving"], "next_token": state["next_token"],
+                             "date": state["today"].isoformat()})
     response["Cache-Control"] = "no-store"
     return response

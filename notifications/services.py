@@ -40,6 +40,10 @@ EVENTS = {
     "appointment_no_show": Event("Missed appointment with {{ doctor_name }} on {{ when }}"),
     "appointment_expired": Event("Booking expired unpaid: {{ doctor_name }} on {{ when }}"),
     "appointment_called": Event("Token {{ token_number }}: {{ doctor_name }} will see you now", email=False),
+    "appointment_next": Event(
+        "{% load i18n %}{% blocktranslate %}You are next: token {{ token_number }} with {{ doctor_name }}{% endblocktranslate %}",
+        email=False,
+    ),
     "payment_received": Event("Payment received: {{ amount }} to {{ hospital_name }}"),
     "payment_on_hold": Event("Payment of {{ amount }} is being reviewed by {{ hospital_name }}"),
     "payment_refunded": Event("Refund of {{ refund_amount }} from {{ hospital_name }}"),
