@@ -3,7 +3,6 @@
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -51,7 +50,16 @@ class LoginSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
+    expires = serializers.DateTimeField(help_text="When the token stops working if unused; staff tokens "
+                                                  "are extended by each use, up to the full lifetime.")
     user = UserSerializer()
+
+
+def token_response(request, user, *, status_code=status.HTTP_200_OK) -> Response:
+    """A fresh token for ``user`` (one per log-in), in the API's one token shape."""
+    token, key = services.issue_api_token(user=user, client=request.headers.get("User-Agent", ""))
+    return Response({"token": key, "expires": token.expiry, "user": UserSerializer(user).data},
+                    status=status_code)
 
 
 class RegisterView(APIView):
@@ -80,8 +88,7 @@ class RegisterView(APIView):
             user = services.register_patient(**cleaned)
         except services.AccountError as exc:
             return Response({"email": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key, "user": UserSerializer(user).data}, status=status.HTTP_201_CREATED)
+        return token_response(request, user, status_code=status.HTTP_201_CREATED)
 
 
 class LoginView(APIView):
@@ -101,8 +108,19 @@ class LoginView(APIView):
                        else "The email or password is not right.")
             return Response({"non_field_errors": [message]},
                             status=status.HTTP_429_TOO_MANY_REQUESTS if locked else status.HTTP_400_BAD_REQUEST)
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key, "user": UserSerializer(user).data})
+        return token_response(request, user)
+
+
+class LogoutView(APIView):
+    """End the token this request was made with (other devices keep theirs)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        if request.auth is not None and hasattr(request.auth, "digest"):
+            services.revoke_api_tokens(user=request.user, digest=request.auth.digest)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ProfileView(APIView):

@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -8,7 +9,9 @@ from django.utils import timezone
 from healthstack.files import IMAGE_KINDS
 from healthstack.forms import CheckedFileField
 
+from .backends import normalize_email_identity
 from .models import DoctorProfile, PatientProfile, User, phone_validator
+from .services import set_password
 
 
 def photo_field():
@@ -127,3 +130,22 @@ class InvitationAcceptForm(PasswordPairMixin, forms.Form):
     def __init__(self, *args, invitation, **kwargs):
         self.invited_email = invitation.email
         super().__init__(*args, **kwargs)
+
+
+class SetPasswordForm(auth_forms.SetPasswordForm):
+    """Choose a new password (reset link); saving ends the user's API tokens."""
+
+    def save(self, commit=True):
+        if not commit:
+            self.user.set_password(self.cleaned_data["new_password1"])
+            return self.user
+        return set_password(user=self.user, password=self.cleaned_data["new_password1"])
+
+
+class PasswordChangeForm(SetPasswordForm, auth_forms.PasswordChangeForm):
+    """Change a known password; saving ends the user's API tokens."""
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    def clean_email(self):
+        return normalize_email_identity(self.cleaned_data["email"])

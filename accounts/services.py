@@ -1,12 +1,17 @@
-"""Sign-up and profile writes for patients and doctors."""
+"""Sign-up, profile, password and API-token writes for patients, doctors and staff."""
 
 import secrets
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from healthstack.files import CheckedUpload
 
-from .models import DoctorProfile, PatientProfile, User
+from .models import ApiToken, DoctorProfile, PatientProfile, User
+
+TOKEN_USE_STAMP_SECONDS = 60
 
 
 class AccountError(Exception):
@@ -67,4 +72,68 @@ def update_profile(*, user: User, full_name: str, phone: str, profile=None,
         if photo:
             profile.photo.save(photo.content.name, photo.content, save=False)
         profile.save()
+    return user
+
+
+def is_hospital_staff(user: User) -> bool:
+    """Does the user hold an approved membership at any hospital (their tokens idle out)?"""
+    return user.memberships.approved().exists()
+
+
+def api_token_lifetime() -> timedelta:
+    return timedelta(hours=settings.API_TOKEN_TTL_HOURS)
+
+
+def staff_api_token_idle_time() -> timedelta:
+    return timedelta(minutes=settings.STAFF_API_TOKEN_TTL_MINUTES)
+
+
+@transaction.atomic
+def issue_api_token(*, user: User, client: str = "") -> tuple[ApiToken, str]:
+    """A new API token for a user who just proved who they are; returns (token row, secret key).
+
+    Every log-in gets its own token (one per device); the user's expired ones are deleted.
+    A hospital staff member's token starts with the staff idle time, not the full lifetime.
+    The secret is returned once and never stored (only its hash is).
+    """
+    now = timezone.now()
+    ApiToken.objects.for_user(user).filter(expiry__lte=now).delete()
+    ttl = min(staff_api_token_idle_time(), api_token_lifetime()) if is_hospital_staff(user) else api_token_lifetime()
+    return ApiToken.objects.create(user=user, expiry=ttl, client=client[:200])
+
+
+def record_api_token_use(*, token: ApiToken, now: datetime) -> ApiToken:
+    """Note that ``token`` was just used; for hospital staff, push its expiry to now + the idle time.
+
+    A staff token never outlives API_TOKEN_TTL_HOURS from when it was made, and a patient
+    token who became staff is cut to the idle time at its next use. Written at most once a
+    minute (the idle clock is precise to that minute), with an UPDATE: no row lock.
+    """
+    expiry = token.expiry
+    if is_hospital_staff(token.user):
+        expiry = min(now + staff_api_token_idle_time(), token.created + api_token_lifetime())
+    stale = token.last_used_at is None or (now - token.last_used_at).total_seconds() >= TOKEN_USE_STAMP_SECONDS
+    if stale or expiry < token.expiry:
+        ApiToken.objects.filter(pk=token.pk).update(expiry=expiry, last_used_at=now)
+        token.expiry, token.last_used_at = expiry, now
+    return token
+
+
+def revoke_api_tokens(*, user: User, digest: str | None = None) -> int:
+    """Delete the user's API tokens (or only the one with ``digest``); return how many went."""
+    tokens = ApiToken.objects.for_user(user)
+    if digest is not None:
+        tokens = tokens.filter(digest=digest)
+    return tokens.delete()[0]
+
+
+@transaction.atomic
+def set_password(*, user: User, password: str) -> User:
+    """Give the user a new password (change or reset) and end every API token they had.
+
+    Their other web sessions end too: Django checks the password hash on each request.
+    """
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    revoke_api_tokens(user=user)
     return user

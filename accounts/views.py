@@ -6,7 +6,10 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
-from django.views.decorators.http import require_http_methods
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
 
 from hospitals.forms import DoctorApplicationForm
 from hospitals.models import Hospital, Membership, StaffInvitation
@@ -18,9 +21,13 @@ from .forms import (
     DoctorSignupForm,
     EmailLoginForm,
     InvitationAcceptForm,
+    PasswordChangeForm,
+    PasswordResetForm,
     PatientProfileForm,
     PatientSignupForm,
+    SetPasswordForm,
 )
+from .models import ApiToken
 
 AUTH_BACKEND = "accounts.backends.EmailBackend"
 
@@ -173,7 +180,33 @@ def accept_staff_invitation(request, token):
     return render(request, "accounts/invitation_accept.html", {"invitation": invitation, "form": form})
 
 
+@login_required
+def api_tokens(request):
+    """The signed-in user's API tokens (one per app or device that logged in), newest first."""
+    tokens = ApiToken.objects.for_user(request.user).live()
+    return render(request, "accounts/api_tokens.html", {"tokens": tokens, "now": timezone.now()})
+
+
+@login_required
+@require_POST
+def revoke_api_token(request):
+    token = get_object_or_404(ApiToken.objects.for_user(request.user), digest=request.POST.get("token", ""))
+    services.revoke_api_tokens(user=request.user, digest=token.digest)
+    messages.success(request, _("The token was revoked: the app that used it must log in again."))
+    return redirect("me:api-tokens")
+
+
+@login_required
+@require_POST
+def revoke_all_api_tokens(request):
+    count = services.revoke_api_tokens(user=request.user)
+    messages.success(request, ngettext("%(count)d token was revoked.", "%(count)d tokens were revoked.",
+                                       count) % {"count": count})
+    return redirect("me:api-tokens")
+
+
 class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = PasswordChangeForm
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("me:profile")
 
@@ -183,6 +216,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PasswordResetForm
     template_name = "accounts/password_reset.html"
     email_template_name = "emails/password_reset.txt"
     html_email_template_name = "emails/password_reset.html"
@@ -191,6 +225,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = SetPasswordForm
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password-reset-complete")
 
