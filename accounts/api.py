@@ -1,6 +1,7 @@
 """JSON API for accounts: register, log in for a token, read and update one's profile."""
 
 from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -55,19 +56,28 @@ class TokenSerializer(serializers.Serializer):
     user = UserSerializer()
 
 
-def token_response(request, user, *, status_code=status.HTTP_200_OK) -> Response:
+def token_response(request, user) -> Response:
     """A fresh token for ``user`` (one per log-in), in the API's one token shape."""
     token, key = services.issue_api_token(user=user, client=request.headers.get("User-Agent", ""))
-    return Response({"token": key, "expires": token.expiry, "user": UserSerializer(user).data},
-                    status=status_code)
+    return Response({"token": key, "expires": token.expiry, "user": UserSerializer(user).data})
+
+
+class SignupSentSerializer(serializers.Serializer):
+    detail = serializers.CharField()
 
 
 class RegisterView(APIView):
-    """Create a patient account (the same rules as the sign-up page) and return a token."""
+    """Sign up as a patient (the same rules as the sign-up page); no token here.
+
+    The answer is 202 with the same message whether or not the email already has an account,
+    so the API does not reveal who is registered: a new address gets a confirmation link by
+    email, an address with an account gets a note telling its owner how to log in. After
+    confirming, log in at /api/v1/auth/login/ for a token.
+    """
 
     permission_classes = [AllowAny]
 
-    @extend_schema(request=RegisterSerializer, responses={201: TokenSerializer})
+    @extend_schema(request=RegisterSerializer, responses={202: SignupSentSerializer})
     def post(self, request):
         data = request.data
         form = PatientSignupForm({
@@ -84,11 +94,10 @@ class RegisterView(APIView):
         cleaned = dict(form.cleaned_data)
         cleaned["password"] = cleaned.pop("password1")
         cleaned.pop("password2")
-        try:
-            user = services.register_patient(**cleaned)
-        except services.AccountError as exc:
-            return Response({"email": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
-        return token_response(request, user, status_code=status.HTTP_201_CREATED)
+        services.sign_up(register=services.register_patient, **cleaned)
+        return Response({"detail": _("Check your email: open the link we sent to finish signing up, "
+                                     "then log in for a token.")},
+                        status=status.HTTP_202_ACCEPTED)
 
 
 class LoginView(APIView):

@@ -60,10 +60,8 @@ class SignupBaseForm(PasswordPairMixin, forms.Form):
     password2 = forms.CharField(label="Repeat password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise ValidationError("An account with this email already exists. Log in or reset your password.")
-        return email
+        # Whether the email has an account is never said here: the sign-up service emails its owner.
+        return normalize_email_identity(self.cleaned_data["email"])
 
 
 class PatientSignupForm(SignupBaseForm):

@@ -41,6 +41,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     phone = models.CharField(max_length=20, blank=True, validators=[phone_validator])
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField("platform operator (Django admin)", default=False)
+    awaiting_email_confirmation = models.BooleanField(
+        default=False, help_text="Signed up but has not opened the confirmation link yet (inactive until then)."
+    )
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects = UserManager()

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -16,6 +17,7 @@ from hospitals.models import Hospital, Membership, StaffInvitation
 from hospitals.services import HospitalError, accept_invitation, apply_to_hospital
 
 from . import services
+from .confirmation import email_confirmation_token
 from .forms import (
     DoctorProfileForm,
     DoctorSignupForm,
@@ -27,7 +29,7 @@ from .forms import (
     PatientSignupForm,
     SetPasswordForm,
 )
-from .models import ApiToken
+from .models import ApiToken, User
 
 AUTH_BACKEND = "accounts.backends.EmailBackend"
 
@@ -38,7 +40,8 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-def _signup(request, form_class, register, template, welcome):
+def _signup(request, form_class, register, template):
+    """Sign-up page: the same answer ("check your email") whether or not the email has an account."""
     if request.user.is_authenticated:
         return redirect("dashboard")
     form = form_class(request.POST or None, request.FILES or None)
@@ -47,26 +50,47 @@ def _signup(request, form_class, register, template, welcome):
         data["password"] = data.pop("password1")
         data.pop("password2")
         try:
-            user = register(**data)
+            services.sign_up(register=register, **data)
         except services.AccountError as exc:
             form.add_error(None, str(exc))
         else:
-            login(request, user, backend=AUTH_BACKEND)
-            messages.success(request, welcome)
-            return redirect("dashboard")
+            return redirect("accounts:signup-sent")
     return render(request, template, {"form": form})
 
 
 @require_http_methods(["GET", "POST"])
 def signup_patient(request):
-    return _signup(request, PatientSignupForm, services.register_patient, "accounts/signup_patient.html",
-                   "Welcome to HealthStack. Find a doctor and book your first appointment.")
+    return _signup(request, PatientSignupForm, services.register_patient, "accounts/signup_patient.html")
 
 
 @require_http_methods(["GET", "POST"])
 def signup_doctor(request):
-    return _signup(request, DoctorSignupForm, services.register_doctor, "accounts/signup_doctor.html",
-                   "Your doctor account is ready. Apply to the hospitals you work at.")
+    return _signup(request, DoctorSignupForm, services.register_doctor, "accounts/signup_doctor.html")
+
+
+def signup_sent(request):
+    return render(request, "accounts/signup_sent.html")
+
+
+@require_http_methods(["GET", "POST"])
+def confirm_signup(request, uidb64, token):
+    """The link from the sign-up email: a button (a POST, so mail scanners opening links change
+    nothing) that activates the account and signs its owner in."""
+    try:
+        user = User.objects.filter(pk=urlsafe_base64_decode(uidb64).decode()).first()
+    except (ValueError, UnicodeDecodeError):
+        user = None
+    if user is None or not user.awaiting_email_confirmation or not email_confirmation_token.check_token(user, token):
+        return render(request, "accounts/signup_confirm_invalid.html", status=404)
+    if request.method == "POST":
+        user = services.confirm_email(user=user)
+        login(request, user, backend=AUTH_BACKEND)
+        if user.is_doctor:
+            messages.success(request, _("Your doctor account is ready. Apply to the hospitals you work at."))
+        else:
+            messages.success(request, _("Welcome to HealthStack. Find a doctor and book your first appointment."))
+        return redirect("dashboard")
+    return render(request, "accounts/signup_confirm.html", {"person": user})
 
 
 @login_required
