@@ -10,7 +10,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
-from accounts.tests.factories import PASSWORD, PatientFactory
+from accounts.tests.factories import PASSWORD, PatientFactory, UserFactory
 from hospitals.models import Membership
 from hospitals.tests.factories import MembershipFactory
 
@@ -189,3 +189,17 @@ def test_nobody_revokes_another_users_token(client_for):
 def test_token_page_needs_login(client):
     response = client.get(reverse("me:api-tokens"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_operator_setting_a_password_in_the_admin_ends_the_users_tokens(client):
+    operator = UserFactory(is_staff=True, is_superuser=True)
+    patient = PatientFactory()
+    token = log_in(patient)
+    client.force_login(operator)
+    response = client.post(reverse("admin:auth_user_password_change",
+                                   args=[patient.pk]),
+                           {"usable_password": "true", "password1": "Operator-set-77", "password2": "Operator-set-77"})
+    assert response.status_code == 302
+    assert_refused(profile_with(token))
+    assert client.get(reverse("admin:accounts_apitoken_changelist")).status_code == 200
