@@ -71,8 +71,8 @@ def send_account_email(*, user: User, template: str, context: dict) -> None:
     """Email the owner of an account, after the transaction commits (text and HTML).
 
     Uses ``emails/<template>_subject.txt`` and ``emails/<template>.txt``; ``url`` in the
-    context is a site path, shown as a full link. A failing mail server is logged by Django
-    and never undoes the caller's work.
+    context is a site path, shown as a full link. A failing mail server is logged and never
+    undoes the caller's work.
     """
     context = dict(context, user=user, site_url=settings.SITE_URL)
     subject = render_to_string(f"emails/{template}_subject.txt", context).strip()

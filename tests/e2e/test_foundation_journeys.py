@@ -99,3 +99,31 @@ def test_doctor_signs_up_applies_and_admin_approves(new_context, sent_emails):
     doctor_page.goto("/dashboard/")
     expect(doctor_page).to_have_url(re.compile(r"/manage/green-life/$"))
     expect(doctor_page.get_by_role("heading", name="Green Life Hospital")).to_be_visible()
+
+
+def test_patient_reviews_and_revokes_api_tokens_on_a_phone(new_context, patient):
+    from accounts.models import ApiToken
+    from accounts.services import issue_api_token
+
+    _, phone_key = issue_api_token(user=patient, client="HealthStack Android 2.1")
+    issue_api_token(user=patient, client="Clinic kiosk 1.0")
+
+    page = new_context(user=patient, viewport={"width": 360, "height": 740}).new_page()
+    page.goto("/me/profile/")
+    page.get_by_role("link", name="API tokens").click()
+    expect(page.get_by_role("heading", name="API tokens")).to_be_visible()
+    expect(page.get_by_text("HealthStack Android 2.1")).to_be_visible()
+    expect(page.get_by_text("Never used")).to_have_count(2)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert phone_key not in page.content()
+
+    page.on("dialog", lambda dialog: dialog.accept())
+    row = page.locator(".list-group-item", has_text="HealthStack Android 2.1")
+    row.get_by_role("button", name="Revoke").click()
+    expect(page.get_by_text("The token was revoked")).to_be_visible()
+    expect(page.get_by_text("HealthStack Android 2.1")).to_have_count(0)
+    expect(page.get_by_text("Clinic kiosk 1.0")).to_be_visible()
+
+    page.get_by_role("button", name="Revoke all").click()
+    expect(page.get_by_text("No API tokens")).to_be_visible()
+    assert not ApiToken.objects.filter(user=patient).exists()
