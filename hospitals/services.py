@@ -295,6 +295,9 @@ def accept_invitation(*, token: str, user=None, password: str | None = None, pho
         if user.email.lower() != invitation.email.lower():
             raise HospitalError("This invitation was sent to another email address.")
     else:
+        # The invitation link proves the mailbox, so an unconfirmed self sign-up with this email
+        # (perhaps someone else's) gives way, as a newer sign-up would replace it.
+        User.objects.filter(email__iexact=invitation.email, awaiting_email_confirmation=True).delete()
         if User.objects.filter(email__iexact=invitation.email).exists():
             raise HospitalError("An account with this email exists: sign in first, then open the link again.")
         user = User.objects.create_user(
