@@ -5,6 +5,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from healthstack.files import IMAGE_KINDS
 from healthstack.forms import CheckedFileField
@@ -27,8 +28,8 @@ class EmailLoginForm(AuthenticationForm):
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": "Please enter a correct email and password. After 5 failed tries, logging in "
-                         "is blocked for 15 minutes.",
+        "invalid_login": _("Please enter a correct email and password. A new account works once you open "
+                           "the link we emailed you. After 5 failed tries, logging in is blocked for 15 minutes."),
     }
 
 
