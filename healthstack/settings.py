@@ -1,5 +1,6 @@
 """HealthStack settings: one module, every value read from the environment (or .env)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -27,7 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "channels",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "widget_tweaks",
@@ -133,6 +134,7 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=15) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "healthstack.views.lockout"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
@@ -190,14 +192,27 @@ X_FRAME_OPTIONS = "DENY"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
 }
+# API tokens (django-rest-knox, `Authorization: Token <key>`): only a hash is stored; a token
+# lives API_TOKEN_TTL_HOURS, and a hospital staff member's also ends after
+# STAFF_API_TOKEN_TTL_MINUTES without use, like their idle web session. The token class comes
+# first above so a missing or dead token answers 401 with WWW-Authenticate, not 403.
+API_TOKEN_TTL_HOURS = env.float("API_TOKEN_TTL_HOURS", default=72)
+STAFF_API_TOKEN_TTL_MINUTES = env.float("STAFF_API_TOKEN_TTL_MINUTES", default=STAFF_IDLE_TIMEOUT_MINUTES)
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=API_TOKEN_TTL_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "HealthStack API",
     "DESCRIPTION": "Session or token authentication (`Authorization: Token <key>` from /api/v1/auth/login/). "

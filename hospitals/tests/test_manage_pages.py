@@ -317,3 +317,18 @@ def test_failed_application_leaves_no_certificate_files(hospital, department, ho
                                    consultation_fee=Decimal("500.00"), certificates=files)
     assert stored_files() == before
     assert not Membership.objects.filter(user=applicant).exists()
+
+
+@pytest.mark.django_db
+def test_invitation_replaces_an_unconfirmed_signup_of_the_same_email(client, hospital, hospital_admin):
+    from accounts.services import register_patient
+    from hospitals.services import invite_staff
+
+    register_patient(email="mitu@example.test", password="Squatter-pass-1", full_name="Squatter", confirmed=False)
+    invitation = invite_staff(hospital=hospital, email="mitu@example.test", full_name="Mitu Das",
+                              role="lab_worker", by=hospital_admin)
+    response = client.post(reverse("accounts:accept-invitation", args=[invitation.token]),
+                           {"password1": "Sturdy-pass-91", "password2": "Sturdy-pass-91", "phone": ""})
+    assert response["Location"] == reverse("manage:dashboard", args=[hospital.slug])
+    user = Membership.objects.get(hospital=hospital, role="lab_worker").user
+    assert user.full_name == "Mitu Das" and user.is_active and user.check_password("Sturdy-pass-91")

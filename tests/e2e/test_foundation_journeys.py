@@ -10,7 +10,15 @@ from hospitals.tests.factories import DepartmentFactory, HospitalFactory, Member
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def test_visitor_signs_up_searches_by_city_and_opens_a_doctor(page):
+def confirm_signup_from_email(page, sent_emails, address):
+    """Open the sign-up confirmation link mailed to ``address`` and confirm."""
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    message = next(m for m in sent_emails() if m.to == [address])
+    page.goto(re.search(r"https?://\S+/accounts/signup/confirm/\S+/", message.body).group(0))
+    page.get_by_role("button", name="Confirm and sign in").click()
+
+
+def test_visitor_signs_up_searches_by_city_and_opens_a_doctor(page, sent_emails):
     sylhet = HospitalFactory(name="Surma Valley Hospital", slug="surma-valley", city="Sylhet")
     HospitalFactory(name="Dhaka Lakeside Hospital", slug="dhaka-lakeside", city="Dhaka")
     skin = DepartmentFactory(hospital=sylhet, name="Dermatology", slug="dermatology")
@@ -24,6 +32,7 @@ def test_visitor_signs_up_searches_by_city_and_opens_a_doctor(page):
     page.locator("#id_password1").fill("Monsoon-river-42")
     page.get_by_label("Repeat password").fill("Monsoon-river-42")
     page.get_by_role("button", name="Create account").click()
+    confirm_signup_from_email(page, sent_emails, "nusrat@example.test")
     expect(page.get_by_text("Welcome to HealthStack")).to_be_visible()
     expect(page.get_by_role("heading", name="Hello, Nusrat")).to_be_visible()
 
@@ -42,7 +51,7 @@ def test_visitor_signs_up_searches_by_city_and_opens_a_doctor(page):
     expect(page.get_by_text("BDT 500.00").first).to_be_visible()
 
 
-def test_doctor_signs_up_applies_and_admin_approves(new_context):
+def test_doctor_signs_up_applies_and_admin_approves(new_context, sent_emails):
     hospital = HospitalFactory(name="Green Life Hospital", slug="green-life")
     DepartmentFactory(hospital=hospital, name="Cardiology", slug="cardiology")
     admin = MembershipFactory(hospital=hospital, role="admin", user__full_name="Nasrin Akter").user
@@ -58,6 +67,7 @@ def test_doctor_signs_up_applies_and_admin_approves(new_context):
     doctor_page.get_by_label("Registration number").fill("BMDC-A-55555")
     doctor_page.get_by_label("Years of practice").fill("9")
     doctor_page.get_by_role("button", name="Create doctor account").click()
+    confirm_signup_from_email(doctor_page, sent_emails, "dr.tanvir@example.test")
     expect(doctor_page.get_by_text("Your doctor account is ready")).to_be_visible()
 
     doctor_page.goto("/me/applications/")
@@ -89,3 +99,31 @@ def test_doctor_signs_up_applies_and_admin_approves(new_context):
     doctor_page.goto("/dashboard/")
     expect(doctor_page).to_have_url(re.compile(r"/manage/green-life/$"))
     expect(doctor_page.get_by_role("heading", name="Green Life Hospital")).to_be_visible()
+
+
+def test_patient_reviews_and_revokes_api_tokens_on_a_phone(new_context, patient):
+    from accounts.models import ApiToken
+    from accounts.services import issue_api_token
+
+    _, phone_key = issue_api_token(user=patient, client="HealthStack Android 2.1")
+    issue_api_token(user=patient, client="Clinic kiosk 1.0")
+
+    page = new_context(user=patient, viewport={"width": 360, "height": 740}).new_page()
+    page.goto("/me/profile/")
+    page.get_by_role("link", name="API tokens").click()
+    expect(page.get_by_role("heading", name="API tokens")).to_be_visible()
+    expect(page.get_by_text("HealthStack Android 2.1")).to_be_visible()
+    expect(page.get_by_text("Never used")).to_have_count(2)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert phone_key not in page.content()
+
+    page.on("dialog", lambda dialog: dialog.accept())
+    row = page.locator(".list-group-item", has_text="HealthStack Android 2.1")
+    row.get_by_role("button", name="Revoke").click()
+    expect(page.get_by_text("The token was revoked")).to_be_visible()
+    expect(page.get_by_text("HealthStack Android 2.1")).to_have_count(0)
+    expect(page.get_by_text("Clinic kiosk 1.0")).to_be_visible()
+
+    page.get_by_role("button", name="Revoke all").click()
+    expect(page.get_by_text("No API tokens")).to_be_visible()
+    assert not ApiToken.objects.filter(user=patient).exists()
