@@ -12,6 +12,7 @@ from appointments.models import QueueState
 from appointments.slots import local_now
 from appointments.tests.factories import AppointmentFactory, ScheduleRuleFactory
 from hospitals.tests.factories import DepartmentFactory, HospitalFactory, MembershipFactory
+from tests.e2e.steps import confirm_signup_from_email
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -24,7 +25,7 @@ def _zone_where_it_is_morning() -> str:
     return f"Etc/GMT{-offset:+d}"  # the Etc/ zones count the other way round
 
 
-def test_a_booking_cancelled_before_payment_opens_nothing_to_the_doctor(new_context):
+def test_a_booking_cancelled_before_payment_opens_nothing_to_the_doctor(new_context, sent_emails):
     hospital = HospitalFactory(name="Green Life Hospital", slug="green-life", time_zone=_zone_where_it_is_morning())
     cardiology = DepartmentFactory(hospital=hospital, name="Cardiology", slug="cardiology")
     doctor_membership = MembershipFactory(hospital=hospital, department=cardiology, user__full_name="Kamal Hossain")
@@ -39,6 +40,7 @@ def test_a_booking_cancelled_before_payment_opens_nothing_to_the_doctor(new_cont
     page.locator("#id_password1").fill("Monsoon-river-42")
     page.get_by_label("Repeat password").fill("Monsoon-river-42")
     page.get_by_role("button", name="Create account").click()
+    confirm_signup_from_email(page, sent_emails, "nusrat@example.test")
     expect(page.get_by_text("Welcome to HealthStack")).to_be_visible()
 
     page.goto("/me/records/upload/")

@@ -6,16 +6,9 @@ from playwright.sync_api import expect
 
 from hospitals.models import Membership
 from hospitals.tests.factories import DepartmentFactory, HospitalFactory, MembershipFactory
+from tests.e2e.steps import confirm_signup_from_email
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def confirm_signup_from_email(page, sent_emails, address):
-    """Open the sign-up confirmation link mailed to ``address`` and confirm."""
-    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
-    message = next(m for m in sent_emails() if m.to == [address])
-    page.goto(re.search(r"https?://\S+/accounts/signup/confirm/\S+/", message.body).group(0))
-    page.get_by_role("button", name="Confirm and sign in").click()
 
 
 def test_visitor_signs_up_searches_by_city_and_opens_a_doctor(page, sent_emails):
