@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -83,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "healthstack.context_processors.navigation",
+                "healthstack.context_processors.demo_payments",
             ],
             "builtins": ["healthstack.templatetags.money"],
         },
@@ -179,7 +181,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+# With DEBUG off, browsers are told to use HTTPS only for a year (the site must be served over HTTPS).
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 # Joining the browsers' HSTS preload list is an operator's decision, not a default.
@@ -221,7 +224,24 @@ PAGE_SIZE = env.int("PAGE_SIZE", default=12)
 # Payments through SSLCommerz. "local" talks to the sandbox this project serves at
 # /sandbox/sslcommerz/ (no internet, no money); "sandbox" is SSLCommerz's own test
 # gateway; "live" takes real money and must point at SSLCommerz's live host.
-SSLCOMMERZ_MODE = env.str("SSLCOMMERZ_MODE", default="local").strip().lower()
+# With DEBUG off the mode must be chosen: a forgotten setting must never hand real patients a
+# Pay button that takes no money. A demo server that wants the local sandbox anyway says so with
+# a second, deliberately long setting, and every page then carries a "demo payments" banner.
+SSLCOMMERZ_MODE = env.str("SSLCOMMERZ_MODE", default="").strip().lower()
+HEALTHSTACK_DEMO_PAYMENTS_IN_PRODUCTION = env.bool("HEALTHSTACK_DEMO_PAYMENTS_IN_PRODUCTION", default=False)
+if not SSLCOMMERZ_MODE:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SSLCOMMERZ_MODE is not set and DJANGO_DEBUG is off. Set SSLCOMMERZ_MODE=live (with "
+            "SSLCOMMERZ_STORE_ID and SSLCOMMERZ_STORE_PASSWORD) to take real payments."
+        )
+    SSLCOMMERZ_MODE = "local"
+if SSLCOMMERZ_MODE == "local" and not DEBUG and not HEALTHSTACK_DEMO_PAYMENTS_IN_PRODUCTION:
+    raise ImproperlyConfigured(
+        "SSLCOMMERZ_MODE=local serves a payment sandbox that takes no money, and DJANGO_DEBUG is off. "
+        "Use SSLCOMMERZ_MODE=live for real payments; only a demo server may also set "
+        "HEALTHSTACK_DEMO_PAYMENTS_IN_PRODUCTION=1."
+    )
 SSLCOMMERZ_HOSTS = {
     "local": SITE_URL + "/sandbox/sslcommerz",
     "sandbox": "https://sandbox.sslcommerz.com",
