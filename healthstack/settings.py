@@ -170,7 +170,13 @@ PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "
 IMAGE_UPLOAD_MAX_MB = env.int("IMAGE_UPLOAD_MAX_MB", default=2)
 CERTIFICATE_UPLOAD_MAX_MB = env.int("CERTIFICATE_UPLOAD_MAX_MB", default=5)
 MEDICAL_UPLOAD_MAX_MB = env.int("MEDICAL_UPLOAD_MAX_MB", default=5)
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# A request body over MAX_REQUEST_BODY_MB is answered 413 before Django reads it (healthstack/asgi.py);
+# the default fits the largest form: a doctor's application with five certificates and a photo.
+MAX_REQUEST_BODY_MB = env.int("MAX_REQUEST_BODY_MB", default=5 * CERTIFICATE_UPLOAD_MAX_MB + IMAGE_UPLOAD_MAX_MB + 3)
+# Uploads over 1 MB are spooled to temporary files, never held in memory whole.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# Form fields other than files (and JSON bodies) stay small.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
