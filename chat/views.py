@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import User
 from appointments.models import Appointment
-from healthstack.files import CONTENT_TYPES, private_file_response
+from healthstack.files import private_file_response
 
 from . import services
 from .forms import MessageForm
@@ -177,10 +177,8 @@ def attachment(request, pk, message_id):
     message = get_object_or_404(
         Message.objects.for_conversation(conversation).exclude(attachment=""), pk=message_id
     )
-    return private_file_response(
-        message.attachment, download_name=message.attachment_name or f"attachment.{message.attachment_kind}",
-        content_type=CONTENT_TYPES.get(message.attachment_kind, "application/octet-stream"),
-    )
+    return private_file_response(message.attachment, stem=f"chat-attachment-{message.pk}",
+                                 kind=message.attachment_kind)
 
 
 def _appointment_for(request, appointment_id) -> Appointment:

@@ -6,7 +6,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from healthstack.files import CONTENT_TYPES, private_file_response
+from healthstack.files import private_file_response
 
 from . import services
 from .forms import (
@@ -226,5 +226,4 @@ def certificate_download(request, pk):
     certificate = get_object_or_404(
         DoctorCertificate.objects.filter(hospital=request.hospital).select_related("membership"), pk=pk
     )
-    return private_file_response(certificate.file, download_name=certificate.original_name or f"certificate.{certificate.kind}",
-                                 content_type=CONTENT_TYPES.get(certificate.kind, "application/octet-stream"))
+    return private_file_response(certificate.file, stem=f"certificate-{certificate.pk}", kind=certificate.kind)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from appointments.models import Appointment
 from appointments.slots import local_now
-from healthstack.files import CONTENT_TYPES, private_file_response
+from healthstack.files import private_file_response
 from healthstack.pdf import PdfError
 from hospitals.models import Membership
 from hospitals.permissions import hospital_role_required
@@ -119,8 +119,7 @@ def document_download(request, patient_id, pk):
     patient = _patient_in_care(request, patient_id)
     document = get_object_or_404(MedicalDocument.objects.for_patient(patient), pk=pk)
     _open(request, patient, object_type=Kind.DOCUMENT, item=document)
-    return private_file_response(document.file, download_name=document.download_name,
-                                 content_type=CONTENT_TYPES.get(document.file_kind, "application/octet-stream"))
+    return private_file_response(document.file, stem=document.download_stem, kind=document.file_kind)
 
 
 def _readable_prescriptions(request):

@@ -218,10 +218,9 @@ class MedicalDocument(models.Model):
         return f"Uploaded document of {self.document_date:%d %b %Y}"
 
     @property
-    def download_name(self) -> str:
-        from healthstack.files import EXTENSIONS
-
-        return f"record-{self.document_date:%Y-%m-%d}-{self.pk}.{EXTENSIONS.get(self.file_kind, 'bin')}"
+    def download_stem(self) -> str:
+        """The download's name before the extension of the detected file kind."""
+        return f"record-{self.document_date:%Y-%m-%d}-{self.pk}"
 
 
 class AppendOnlyError(Exception):

@@ -108,6 +108,24 @@ def _apply(client, hospital, department, files, fee="700.00"):
 
 
 @pytest.mark.django_db
+def test_certificate_downloads_under_a_name_from_what_it_is(client_for, hospital, hospital_admin, department):
+    from accounts.tests.factories import DoctorFactory
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(png, format="PNG")
+    applicant = DoctorFactory()
+    _apply(client_for(applicant), hospital, department,
+           [SimpleUploadedFile("poly.html", png.getvalue(), content_type="text/html")])
+    certificate = DoctorCertificate.objects.get(membership__user=applicant)
+
+    download = client_for(hospital_admin).get(reverse("manage:certificate", args=[hospital.slug, certificate.pk]))
+
+    assert download["Content-Disposition"] == f'attachment; filename="certificate-{certificate.pk}.png"'
+    assert download["Content-Type"] == "image/png"
+
+
+@pytest.mark.django_db
 def test_doctor_application_approved_end_to_end(client_for, hospital, hospital_admin, department,
                                                 django_capture_on_commit_callbacks):
     from accounts.tests.factories import DoctorFactory
@@ -130,7 +148,7 @@ def test_doctor_application_approved_end_to_end(client_for, hospital, hospital_a
     download = admin.get(reverse("manage:certificate", args=[hospital.slug, certificate.pk]))
     assert download.status_code == 200
     assert download["X-Content-Type-Options"] == "nosniff"
-    assert download["Content-Disposition"].startswith("attachment")
+    assert download["Content-Disposition"] == f'attachment; filename="certificate-{certificate.pk}.pdf"'
     assert b"".join(download.streaming_content) == PDF_BYTES
 
     mail.outbox.clear()
