@@ -6,6 +6,8 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from hospitals.forms import DoctorApplicationForm
@@ -31,9 +33,18 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+def _safe_next(request) -> str:
+    """The ``next`` page asked for (form field or query string), if it is on this site; else ""."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return ""
+
+
 def _signup(request, form_class, register, template, welcome):
+    next_url = _safe_next(request)
     if request.user.is_authenticated:
-        return redirect("dashboard")
+        return redirect(next_url or "dashboard")
     form = form_class(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -46,20 +57,20 @@ def _signup(request, form_class, register, template, welcome):
         else:
             login(request, user, backend=AUTH_BACKEND)
             messages.success(request, welcome)
-            return redirect("dashboard")
-    return render(request, template, {"form": form})
+            return redirect(next_url or "dashboard")
+    return render(request, template, {"form": form, "next": next_url})
 
 
 @require_http_methods(["GET", "POST"])
 def signup_patient(request):
     return _signup(request, PatientSignupForm, services.register_patient, "accounts/signup_patient.html",
-                   "Welcome to HealthStack. Find a doctor and book your first appointment.")
+                   _("Welcome to HealthStack. Find a doctor and book your first appointment."))
 
 
 @require_http_methods(["GET", "POST"])
 def signup_doctor(request):
     return _signup(request, DoctorSignupForm, services.register_doctor, "accounts/signup_doctor.html",
-                   "Your doctor account is ready. Apply to the hospitals you work at.")
+                   _("Your doctor account is ready. Apply to the hospitals you work at."))
 
 
 @login_required
