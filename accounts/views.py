@@ -135,7 +135,7 @@ def applications(request):
         .select_related("hospital", "department").prefetch_related("certificates").order_by("-created_at")
     )
     taken = {m.hospital_id for m in mine if m.status != Membership.Status.REJECTED}
-    hospitals = Hospital.objects.listed().exclude(pk__in=taken).order_by("city", "name")
+    hospitals = Hospital.objects.approved().exclude(pk__in=taken).order_by("city", "name")
     page = Paginator(hospitals, 20).get_page(request.GET.get("page"))
     return render(request, "accounts/applications.html", {"applications": mine, "page_obj": page})
 
@@ -146,7 +146,7 @@ def apply(request, hospital_slug):
     if not request.user.is_doctor:
         messages.info(request, "Sign up as a doctor to apply to hospitals.")
         return redirect("accounts:signup-doctor")
-    hospital = get_object_or_404(Hospital.objects.listed(), slug=hospital_slug)
+    hospital = get_object_or_404(Hospital.objects.approved(), slug=hospital_slug)
     form = DoctorApplicationForm(request.POST or None, request.FILES or None, hospital=hospital)
     if request.method == "POST" and form.is_valid():
         try:

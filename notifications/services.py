@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .models import Notification
 
@@ -34,7 +35,7 @@ EVENTS = {
     "doctor_application_rejected": Event("Your application to {{ hospital_name }} was not accepted"),
     "staff_suspended": Event("Your access to {{ hospital_name }} was suspended"),
     "staff_restored": Event("Your access to {{ hospital_name }} was restored"),
-    "hospital_approved": Event("{{ hospital_name }} is now listed on HealthStack"),
+    "hospital_approved": Event(_("{{ hospital_name }} is approved on HealthStack")),
     "booking_received": Event("Appointment request received: {{ doctor_name }} on {{ when }}"),
     "booking_new": Event("New booking: {{ patient_name }} with {{ doctor_name }} on {{ when }}"),
     "appointment_confirmed": Event("Confirmed: token {{ token_number }} with {{ doctor_name }} on {{ when }}"),
@@ -70,7 +71,7 @@ def notify(user, event: str, context: dict | None = None, *, url: str = "", atta
     """
     spec = EVENTS[event]
     context = dict(context or {}, user=user, url=url, site_url=settings.SITE_URL)
-    title = Template("{% autoescape off %}" + spec.title + "{% endautoescape %}").render(Context(context))
+    title = Template("{% autoescape off %}" + str(spec.title) + "{% endautoescape %}").render(Context(context))
     body = render_to_string(f"emails/{event}.txt", context).strip()
     notification = _store(user, event, title=title[:200], body=body, url=url, group=group, quiet=spec.quiet)
     if notification.superseded_by_id is None:
