@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from healthstack.files import CheckedUpload
 
@@ -91,7 +92,7 @@ def send_account_email(*, user: User, template: str, context: dict) -> None:
 
 
 @transaction.atomic
-def sign_up(*, register, email: str, password: str, **fields) -> User | None:
+def sign_up(*, register, email: str, password: str, next_url: str = "", **fields) -> User | None:
     """Self sign-up that tells nobody but the mailbox owner whether the email had an account.
 
     ``register`` is ``register_patient`` or ``register_doctor``. A new email gets an inactive
@@ -99,6 +100,8 @@ def sign_up(*, register, email: str, password: str, **fields) -> User | None:
     tried to sign up with it (and the same password-hashing work, so the answer takes as long).
     An unconfirmed earlier sign-up of the same email is replaced: only the mailbox owner can
     confirm either. Returns the new user, or None; the caller shows the same page either way.
+    ``next_url`` (already checked to be on this site) rides on the confirmation link, so the
+    person lands where they were going once confirmed.
     Raises AccountError for a doctor registration number already in use.
     """
     email = normalize_email_identity(email)
@@ -115,8 +118,11 @@ def sign_up(*, register, email: str, password: str, **fields) -> User | None:
             user = register(email=email, password=password, confirmed=False, **fields)
     except IntegrityError:  # the same email signing up twice at once: the other request answers it
         return None
+    confirm_url = reverse("accounts:signup-confirm", args=confirmation_path_args(user))
+    if next_url:
+        confirm_url += "?" + urlencode({"next": next_url})
     send_account_email(user=user, template="signup_confirm", context={
-        "url": reverse("accounts:signup-confirm", args=confirmation_path_args(user)),
+        "url": confirm_url,
         "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
     })
     return user

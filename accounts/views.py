@@ -7,7 +7,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
-from django.utils.http import urlsafe_base64_decode
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -40,22 +40,32 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+def _safe_next(request) -> str:
+    """The ``next`` page asked for (form field or query string), if it is on this site; else ""."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return ""
+
+
 def _signup(request, form_class, register, template):
-    """Sign-up page: the same answer ("check your email") whether or not the email has an account."""
+    """Sign-up page: the same answer ("check your email") whether or not the email has an account.
+    A ``next`` on this site rides on the emailed confirmation link."""
+    next_url = _safe_next(request)
     if request.user.is_authenticated:
-        return redirect("dashboard")
+        return redirect(next_url or "dashboard")
     form = form_class(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["password"] = data.pop("password1")
         data.pop("password2")
         try:
-            services.sign_up(register=register, **data)
+            services.sign_up(register=register, next_url=next_url, **data)
         except services.AccountError as exc:
             form.add_error(None, str(exc))
         else:
             return redirect("accounts:signup-sent")
-    return render(request, template, {"form": form})
+    return render(request, template, {"form": form, "next": next_url})
 
 
 @require_http_methods(["GET", "POST"])
@@ -89,7 +99,7 @@ def confirm_signup(request, uidb64, token):
             messages.success(request, _("Your doctor account is ready. Apply to the hospitals you work at."))
         else:
             messages.success(request, _("Welcome to HealthStack. Find a doctor and book your first appointment."))
-        return redirect("dashboard")
+        return redirect(_safe_next(request) or "dashboard")
     return render(request, "accounts/signup_confirm.html", {"person": user})
 
 
@@ -155,7 +165,7 @@ def applications(request):
         .select_related("hospital", "department").prefetch_related("certificates").order_by("-created_at")
     )
     taken = {m.hospital_id for m in mine if m.status != Membership.Status.REJECTED}
-    hospitals = Hospital.objects.listed().exclude(pk__in=taken).order_by("city", "name")
+    hospitals = Hospital.objects.approved().exclude(pk__in=taken).order_by("city", "name")
     page = Paginator(hospitals, 20).get_page(request.GET.get("page"))
     return render(request, "accounts/applications.html", {"applications": mine, "page_obj": page})
 
@@ -166,7 +176,7 @@ def apply(request, hospital_slug):
     if not request.user.is_doctor:
         messages.info(request, "Sign up as a doctor to apply to hospitals.")
         return redirect("accounts:signup-doctor")
-    hospital = get_object_or_404(Hospital.objects.listed(), slug=hospital_slug)
+    hospital = get_object_or_404(Hospital.objects.approved(), slug=hospital_slug)
     form = DoctorApplicationForm(request.POST or None, request.FILES or None, hospital=hospital)
     if request.method == "POST" and form.is_valid():
         try:

@@ -14,6 +14,7 @@ from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from healthstack.templatetags.money import money
 from hospitals.models import Membership
 from notifications import realtime
 from notifications.services import notify
@@ -113,13 +114,18 @@ def _context(appointment: Appointment, **extra) -> dict:
     }
 
 
+def _group(appointment: Appointment) -> str:
+    """The notification group of an appointment: later news about it replaces earlier news."""
+    return f"appointment:{appointment.pk}"
+
+
 def _notify_patient(appointment: Appointment, event: str, **extra) -> None:
     notify(appointment.patient, event, _context(appointment, **extra),
-           url=reverse("appointments:detail", args=[appointment.pk]))
+           url=reverse("appointments:detail", args=[appointment.pk]), group=_group(appointment))
 
 
 def _notify_desk(appointment: Appointment, event: str) -> None:
-    """Tell the hospital's receptionists (reception board) and the doctor (queue)."""
+    """Tell the hospital's receptionists (reception board) and the doctor (queue), each with their page."""
     slug = appointment.hospital.slug
     reception_url = f"{reverse('desk:reception', args=[slug])}?date={appointment.date:%Y-%m-%d}"
     receptionists = (
@@ -128,8 +134,9 @@ def _notify_desk(appointment: Appointment, event: str) -> None:
     )
     context = _context(appointment)
     for member in receptionists:
-        notify(member.user, event, context, url=reception_url)
-    notify(appointment.membership.user, event, context, url=reverse("desk:queue", args=[slug]))
+        notify(member.user, event, dict(context, page="reception"), url=reception_url, group=_group(appointment))
+    notify(appointment.membership.user, event, dict(context, page="queue"),
+           url=reverse("desk:queue", args=[slug]), group=_group(appointment))
 
 
 # Status moves --------------------------------------------------------------------------------
@@ -276,16 +283,18 @@ def book_appointment(*, patient, membership: Membership, day: date, start: time,
 
 
 @transaction.atomic
-def request_appointment(*, appointment: Appointment, by, reason: str = "") -> Appointment:
+def request_appointment(*, appointment: Appointment, by, reason: str = "", paid: bool = False) -> Appointment:
     """awaiting_payment → requested (paid, or nothing to pay): the hospital now sees the booking.
 
-    Locks the appointment; notifies the patient (received) and the desk (new booking).
+    Locks the appointment; notifies the patient (received, saying it is paid when ``paid``)
+    and the desk (new booking).
     """
     appointment = _lock(appointment)
     _check(appointment, Status.REQUESTED)
     appointment.hold_expires_at = None
     _move(appointment, Status.REQUESTED, by=by, reason=reason, fields=["hold_expires_at"])
-    _notify_patient(appointment, "booking_received")
+    _notify_patient(appointment, "booking_received",
+                    paid_amount=money(appointment.fee, appointment.currency) if paid else "")
     _notify_desk(appointment, "booking_new")
     return appointment
 

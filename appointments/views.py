@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import DoctorProfile
 from hospitals.models import Membership
+from payments.models import Payment
 
 from . import services
 from .forms import BookingForm, CancelForm, ReviewForm, SlotFilterForm
@@ -135,6 +136,10 @@ def appointment_detail(request, pk):
         "cancel_form": CancelForm() if can_cancel else None,
         "review": review,
         "review_form": ReviewForm() if appointment.status == Appointment.Status.COMPLETED and not review else None,
+        # What the visit left the patient: the prescriptions issued at it (records links them by
+        # appointment) and the receipts of what was paid for it.
+        "prescriptions": appointment.prescriptions.filter(status="issued").order_by("-issued_at"),
+        "receipts": Payment.objects.for_payable(appointment).filter(receipt_code__isnull=False).order_by("-paid_at"),
     })
 
 

@@ -20,6 +20,7 @@ from .forms import (
 )
 from .models import Department, DoctorCertificate, Membership, StaffInvitation
 from .permissions import Role, has_role, hospital_role_required
+from .selectors import listing_gaps
 
 STAFF_PAGE_SIZE = 25
 
@@ -39,6 +40,7 @@ def dashboard(request):
         counts["departments"] = Department.objects.for_hospital(hospital).active().count()
         counts["invitations"] = StaffInvitation.objects.filter(hospital=hospital).open().count()
         context["counts"] = counts
+        context["listing_gaps"] = listing_gaps(hospital)
     return render(request, "hospitals/manage/dashboard.html", context)
 
 

@@ -272,6 +272,11 @@ class AccessLog(models.Model):
         ordering = ["-sequence"]
         indexes = [models.Index(fields=["patient", "-sequence"])]
 
+    @property
+    def role_label(self) -> str:
+        """The accessor's staff role as people read it ("Lab worker"), whatever the stored code."""
+        return Membership.Role(self.role).label if self.role in Membership.Role.values else self.role
+
     def __str__(self):
         return f"#{self.sequence} {self.accessor_id} opened {self.object_type} of {self.patient_id}"
 

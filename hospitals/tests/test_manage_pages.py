@@ -310,6 +310,8 @@ def test_register_hospital_pending_until_operator_approves(client_for, patient):
     assert client.get(reverse("manage:dashboard", args=[hospital.slug])).status_code == 200
 
     services.approve_hospital(hospital=hospital, by=None)
+    assert client.get(reverse("hospitals:hospital-detail", args=[hospital.slug])).status_code == 404  # nothing to book
+    MembershipFactory(hospital=hospital, role="doctor")
     assert client.get(reverse("hospitals:hospital-detail", args=[hospital.slug])).status_code == 200
 
 
