@@ -1,9 +1,9 @@
 """JSON API for accounts: register, log in for a token, read and update one's profile."""
 
 from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -51,15 +51,33 @@ class LoginSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
+    expires = serializers.DateTimeField(help_text="When the token stops working if unused; staff tokens "
+                                                  "are extended by each use, up to the full lifetime.")
     user = UserSerializer()
 
 
+def token_response(request, user) -> Response:
+    """A fresh token for ``user`` (one per log-in), in the API's one token shape."""
+    token, key = services.issue_api_token(user=user, client=request.headers.get("User-Agent", ""))
+    return Response({"token": key, "expires": token.expiry, "user": UserSerializer(user).data})
+
+
+class SignupSentSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
 class RegisterView(APIView):
-    """Create a patient account (the same rules as the sign-up page) and return a token."""
+    """Sign up as a patient (the same rules as the sign-up page); no token here.
+
+    The answer is 202 with the same message whether or not the email already has an account,
+    so the API does not reveal who is registered: a new address gets a confirmation link by
+    email, an address with an account gets a note telling its owner how to log in. After
+    confirming, log in at /api/v1/auth/login/ for a token.
+    """
 
     permission_classes = [AllowAny]
 
-    @extend_schema(request=RegisterSerializer, responses={201: TokenSerializer})
+    @extend_schema(request=RegisterSerializer, responses={202: SignupSentSerializer})
     def post(self, request):
         data = request.data
         form = PatientSignupForm({
@@ -76,12 +94,10 @@ class RegisterView(APIView):
         cleaned = dict(form.cleaned_data)
         cleaned["password"] = cleaned.pop("password1")
         cleaned.pop("password2")
-        try:
-            user = services.register_patient(**cleaned)
-        except services.AccountError as exc:
-            return Response({"email": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key, "user": UserSerializer(user).data}, status=status.HTTP_201_CREATED)
+        services.sign_up(register=services.register_patient, **cleaned)
+        return Response({"detail": _("Check your email: open the link we sent to finish signing up, "
+                                     "then log in for a token.")},
+                        status=status.HTTP_202_ACCEPTED)
 
 
 class LoginView(APIView):
@@ -101,8 +117,19 @@ class LoginView(APIView):
                        else "The email or password is not right.")
             return Response({"non_field_errors": [message]},
                             status=status.HTTP_429_TOO_MANY_REQUESTS if locked else status.HTTP_400_BAD_REQUEST)
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key, "user": UserSerializer(user).data})
+        return token_response(request, user)
+
+
+class LogoutView(APIView):
+    """End the token this request was made with (other devices keep theirs)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        if request.auth is not None and hasattr(request.auth, "digest"):
+            services.revoke_api_tokens(user=request.user, digest=request.auth.digest)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ProfileView(APIView):

@@ -1,14 +1,18 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from healthstack.files import IMAGE_KINDS
 from healthstack.forms import CheckedFileField
 
+from .backends import normalize_email_identity
 from .models import DoctorProfile, PatientProfile, User, phone_validator
+from .services import set_password
 
 
 def photo_field():
@@ -24,8 +28,8 @@ class EmailLoginForm(AuthenticationForm):
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": "Please enter a correct email and password. After 5 failed tries, logging in "
-                         "is blocked for 15 minutes.",
+        "invalid_login": _("Please enter a correct email and password. A new account works once you open "
+                           "the link we emailed you. After 5 failed tries, logging in is blocked for 15 minutes."),
     }
 
 
@@ -57,10 +61,8 @@ class SignupBaseForm(PasswordPairMixin, forms.Form):
     password2 = forms.CharField(label="Repeat password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise ValidationError("An account with this email already exists. Log in or reset your password.")
-        return email
+        # Whether the email has an account is never said here: the sign-up service emails its owner.
+        return normalize_email_identity(self.cleaned_data["email"])
 
 
 class PatientSignupForm(SignupBaseForm):
@@ -127,3 +129,22 @@ class InvitationAcceptForm(PasswordPairMixin, forms.Form):
     def __init__(self, *args, invitation, **kwargs):
         self.invited_email = invitation.email
         super().__init__(*args, **kwargs)
+
+
+class SetPasswordForm(auth_forms.SetPasswordForm):
+    """Choose a new password (reset link); saving ends the user's API tokens."""
+
+    def save(self, commit=True):
+        if not commit:
+            self.user.set_password(self.cleaned_data["new_password1"])
+            return self.user
+        return set_password(user=self.user, password=self.cleaned_data["new_password1"])
+
+
+class PasswordChangeForm(SetPasswordForm, auth_forms.PasswordChangeForm):
+    """Change a known password; saving ends the user's API tokens."""
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    def clean_email(self):
+        return normalize_email_identity(self.cleaned_data["email"])

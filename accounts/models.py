@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
+from knox.models import AbstractAuthToken, AuthTokenManager
 
 phone_validator = RegexValidator(
     r"^\+?[0-9][0-9 \-]{6,18}$", "Enter a phone number of digits, optionally starting with +."
@@ -40,6 +41,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     phone = models.CharField(max_length=20, blank=True, validators=[phone_validator])
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField("platform operator (Django admin)", default=False)
+    awaiting_email_confirmation = models.BooleanField(
+        default=False, help_text="Signed up but has not opened the confirmation link yet (inactive until then)."
+    )
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects = UserManager()
@@ -132,3 +136,37 @@ class DoctorProfile(models.Model):
     @property
     def display_name(self) -> str:
         return f"Dr. {self.user.full_name}"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(user=user)
+
+    def live(self, now=None):
+        return self.filter(expiry__gt=now or timezone.now())
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token (django-rest-knox: only a hash is stored) with when and from what it was last used.
+
+    It expires: ``API_TOKEN_TTL_HOURS`` after it was made, and for hospital staff
+    after ``STAFF_API_TOKEN_TTL_MINUTES`` without use. The owner lists and revokes
+    their tokens at /me/tokens/.
+    """
+
+    client = models.CharField(max_length=200, blank=True, help_text="The app that asked for it (User-Agent).")
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AuthTokenManager.from_queryset(ApiTokenQuerySet)()
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = "API token"
+
+    def __str__(self):
+        return f"API token of {self.user} from {self.created:%Y-%m-%d %H:%M}"
+
+    @property
+    def label(self) -> str:
+        """A short public name for the token: never any part of the secret."""
+        return self.digest[:8]

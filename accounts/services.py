@@ -1,12 +1,27 @@
-"""Sign-up and profile writes for patients and doctors."""
+"""Sign-up, profile, password and API-token writes for patients, doctors and staff."""
 
+import logging
 import secrets
+from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
 
 from healthstack.files import CheckedUpload
 
-from .models import DoctorProfile, PatientProfile, User
+from .backends import normalize_email_identity
+from .confirmation import confirmation_path_args
+from .models import ApiToken, DoctorProfile, PatientProfile, User
+
+TOKEN_USE_STAMP_SECONDS = 60
+
+logger = logging.getLogger(__name__)
 
 
 class AccountError(Exception):
@@ -20,31 +35,106 @@ def new_patient_number() -> str:
             return number
 
 
-def _create_user(*, email: str, password: str, full_name: str, phone: str) -> User:
+def _create_user(*, email: str, password: str, full_name: str, phone: str, confirmed: bool) -> User:
     if User.objects.filter(email__iexact=email).exists():
         raise AccountError("An account with this email already exists.")
-    return User.objects.create_user(email=email, password=password, full_name=full_name.strip(), phone=phone)
+    return User.objects.create_user(email=email, password=password, full_name=full_name.strip(), phone=phone,
+                                    is_active=confirmed, awaiting_email_confirmation=not confirmed)
 
 
 @transaction.atomic
-def register_patient(*, email: str, password: str, full_name: str, phone: str = "", **profile) -> User:
-    """Create a user with a patient profile (sharing consent on by default)."""
-    user = _create_user(email=email, password=password, full_name=full_name, phone=phone)
+def register_patient(*, email: str, password: str, full_name: str, phone: str = "", confirmed: bool = True,
+                     **profile) -> User:
+    """Create a user with a patient profile (sharing consent on by default).
+
+    ``confirmed=False`` (self sign-up) leaves the account inactive until the emailed link is opened.
+    """
+    user = _create_user(email=email, password=password, full_name=full_name, phone=phone, confirmed=confirmed)
     PatientProfile.objects.create(user=user, patient_number=new_patient_number(), **profile)
     return user
 
 
 @transaction.atomic
-def register_doctor(*, email: str, password: str, full_name: str, phone: str = "",
+def register_doctor(*, email: str, password: str, full_name: str, phone: str = "", confirmed: bool = True,
                     photo: CheckedUpload | None = None, **profile) -> User:
     """Create a user with a doctor profile; the doctor then applies to hospitals."""
     if DoctorProfile.objects.filter(registration_number__iexact=profile["registration_number"]).exists():
         raise AccountError("A doctor with this registration number is already registered.")
-    user = _create_user(email=email, password=password, full_name=full_name, phone=phone)
+    user = _create_user(email=email, password=password, full_name=full_name, phone=phone, confirmed=confirmed)
     doctor = DoctorProfile(user=user, **profile)
     if photo:
         doctor.photo.save(photo.content.name, photo.content, save=False)
     doctor.save()
+    return user
+
+
+def send_account_email(*, user: User, template: str, context: dict) -> None:
+    """Email the owner of an account, after the transaction commits (text and HTML).
+
+    Uses ``emails/<template>_subject.txt`` and ``emails/<template>.txt``; ``url`` in the
+    context is a site path, shown as a full link. A failing mail server is logged and never
+    undoes the caller's work.
+    """
+    context = dict(context, user=user, site_url=settings.SITE_URL)
+    subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
+    text = render_to_string(f"emails/{template}.txt", context).strip()
+    html = render_to_string("emails/base.html", dict(context, title=subject, body=text))
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[user.email])
+    message.attach_alternative(html, "text/html")
+
+    def send():
+        try:
+            message.send()
+        except Exception:
+            logger.error("account email %r could not be sent", template, exc_info=True)
+
+    transaction.on_commit(send)
+
+
+@transaction.atomic
+def sign_up(*, register, email: str, password: str, next_url: str = "", **fields) -> User | None:
+    """Self sign-up that tells nobody but the mailbox owner whether the email had an account.
+
+    ``register`` is ``register_patient`` or ``register_doctor``. A new email gets an inactive
+    account and a confirmation link by email; an email with an account gets a note that someone
+    tried to sign up with it (and the same password-hashing work, so the answer takes as long).
+    An unconfirmed earlier sign-up of the same email is replaced: only the mailbox owner can
+    confirm either. Returns the new user, or None; the caller shows the same page either way.
+    ``next_url`` (already checked to be on this site) rides on the confirmation link, so the
+    person lands where they were going once confirmed.
+    Raises AccountError for a doctor registration number already in use.
+    """
+    email = normalize_email_identity(email)
+    existing = User.objects.select_for_update().filter(email__iexact=email).first()
+    if existing is not None and not existing.awaiting_email_confirmation:
+        make_password(password)
+        send_account_email(user=existing, template="signup_existing_account",
+                           context={"url": reverse("accounts:password-reset")})
+        return None
+    if existing is not None:
+        existing.delete()
+    try:
+        with transaction.atomic():
+            user = register(email=email, password=password, confirmed=False, **fields)
+    except IntegrityError:  # the same email signing up twice at once: the other request answers it
+        return None
+    confirm_url = reverse("accounts:signup-confirm", args=confirmation_path_args(user))
+    if next_url:
+        confirm_url += "?" + urlencode({"next": next_url})
+    send_account_email(user=user, template="signup_confirm", context={
+        "url": confirm_url,
+        "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+    })
+    return user
+
+
+@transaction.atomic
+def confirm_email(*, user: User) -> User:
+    """Activate an account whose owner opened the confirmation link. Idempotent."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.awaiting_email_confirmation:
+        user.is_active, user.awaiting_email_confirmation = True, False
+        user.save(update_fields=["is_active", "awaiting_email_confirmation"])
     return user
 
 
@@ -67,4 +157,68 @@ def update_profile(*, user: User, full_name: str, phone: str, profile=None,
         if photo:
             profile.photo.save(photo.content.name, photo.content, save=False)
         profile.save()
+    return user
+
+
+def is_hospital_staff(user: User) -> bool:
+    """Does the user hold an approved membership at any hospital (their tokens idle out)?"""
+    return user.memberships.approved().exists()
+
+
+def api_token_lifetime() -> timedelta:
+    return timedelta(hours=settings.API_TOKEN_TTL_HOURS)
+
+
+def staff_api_token_idle_time() -> timedelta:
+    return timedelta(minutes=settings.STAFF_API_TOKEN_TTL_MINUTES)
+
+
+@transaction.atomic
+def issue_api_token(*, user: User, client: str = "") -> tuple[ApiToken, str]:
+    """A new API token for a user who just proved who they are; returns (token row, secret key).
+
+    Every log-in gets its own token (one per device); the user's expired ones are deleted.
+    A hospital staff member's token starts with the staff idle time, not the full lifetime.
+    The secret is returned once and never stored (only its hash is).
+    """
+    now = timezone.now()
+    ApiToken.objects.for_user(user).filter(expiry__lte=now).delete()
+    ttl = min(staff_api_token_idle_time(), api_token_lifetime()) if is_hospital_staff(user) else api_token_lifetime()
+    return ApiToken.objects.create(user=user, expiry=ttl, client=client[:200])
+
+
+def record_api_token_use(*, token: ApiToken, now: datetime) -> ApiToken:
+    """Note that ``token`` was just used; for hospital staff, push its expiry to now + the idle time.
+
+    A staff token never outlives API_TOKEN_TTL_HOURS from when it was made, and a patient
+    token who became staff is cut to the idle time at its next use. Written at most once a
+    minute (the idle clock is precise to that minute), with an UPDATE: no row lock.
+    """
+    expiry = token.expiry
+    if is_hospital_staff(token.user):
+        expiry = min(now + staff_api_token_idle_time(), token.created + api_token_lifetime())
+    stale = token.last_used_at is None or (now - token.last_used_at).total_seconds() >= TOKEN_USE_STAMP_SECONDS
+    if stale or expiry < token.expiry:
+        ApiToken.objects.filter(pk=token.pk).update(expiry=expiry, last_used_at=now)
+        token.expiry, token.last_used_at = expiry, now
+    return token
+
+
+def revoke_api_tokens(*, user: User, digest: str | None = None) -> int:
+    """Delete the user's API tokens (or only the one with ``digest``); return how many went."""
+    tokens = ApiToken.objects.for_user(user)
+    if digest is not None:
+        tokens = tokens.filter(digest=digest)
+    return tokens.delete()[0]
+
+
+@transaction.atomic
+def set_password(*, user: User, password: str) -> User:
+    """Give the user a new password (change or reset) and end every API token they had.
+
+    Their other web sessions end too: Django checks the password hash on each request.
+    """
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    revoke_api_tokens(user=user)
     return user

@@ -6,22 +6,31 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
-from django.views.decorators.http import require_http_methods
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
 
 from hospitals.forms import DoctorApplicationForm
 from hospitals.models import Hospital, Membership, StaffInvitation
 from hospitals.services import HospitalError, accept_invitation, apply_to_hospital
 
 from . import services
+from .confirmation import email_confirmation_token
 from .home import shortcuts_for
 from .forms import (
     DoctorProfileForm,
     DoctorSignupForm,
     EmailLoginForm,
     InvitationAcceptForm,
+    PasswordChangeForm,
+    PasswordResetForm,
     PatientProfileForm,
     PatientSignupForm,
+    SetPasswordForm,
 )
+from .models import ApiToken, User
 
 AUTH_BACKEND = "accounts.backends.EmailBackend"
 
@@ -32,35 +41,67 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-def _signup(request, form_class, register, template, welcome):
+def _safe_next(request) -> str:
+    """The ``next`` page asked for (form field or query string), if it is on this site; else ""."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return ""
+
+
+def _signup(request, form_class, register, template):
+    """Sign-up page: the same answer ("check your email") whether or not the email has an account.
+    A ``next`` on this site rides on the emailed confirmation link."""
+    next_url = _safe_next(request)
     if request.user.is_authenticated:
-        return redirect("dashboard")
+        return redirect(next_url or "dashboard")
     form = form_class(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["password"] = data.pop("password1")
         data.pop("password2")
         try:
-            user = register(**data)
+            services.sign_up(register=register, next_url=next_url, **data)
         except services.AccountError as exc:
             form.add_error(None, str(exc))
         else:
-            login(request, user, backend=AUTH_BACKEND)
-            messages.success(request, welcome)
-            return redirect("dashboard")
-    return render(request, template, {"form": form})
+            return redirect("accounts:signup-sent")
+    return render(request, template, {"form": form, "next": next_url})
 
 
 @require_http_methods(["GET", "POST"])
 def signup_patient(request):
-    return _signup(request, PatientSignupForm, services.register_patient, "accounts/signup_patient.html",
-                   "Welcome to HealthStack. Find a doctor and book your first appointment.")
+    return _signup(request, PatientSignupForm, services.register_patient, "accounts/signup_patient.html")
 
 
 @require_http_methods(["GET", "POST"])
 def signup_doctor(request):
-    return _signup(request, DoctorSignupForm, services.register_doctor, "accounts/signup_doctor.html",
-                   "Your doctor account is ready. Apply to the hospitals you work at.")
+    return _signup(request, DoctorSignupForm, services.register_doctor, "accounts/signup_doctor.html")
+
+
+def signup_sent(request):
+    return render(request, "accounts/signup_sent.html")
+
+
+@require_http_methods(["GET", "POST"])
+def confirm_signup(request, uidb64, token):
+    """The link from the sign-up email: a button (a POST, so mail scanners opening links change
+    nothing) that activates the account and signs its owner in."""
+    try:
+        user = User.objects.filter(pk=urlsafe_base64_decode(uidb64).decode()).first()
+    except (ValueError, UnicodeDecodeError):
+        user = None
+    if user is None or not user.awaiting_email_confirmation or not email_confirmation_token.check_token(user, token):
+        return render(request, "accounts/signup_confirm_invalid.html", status=404)
+    if request.method == "POST":
+        user = services.confirm_email(user=user)
+        login(request, user, backend=AUTH_BACKEND)
+        if user.is_doctor:
+            messages.success(request, _("Your doctor account is ready. Apply to the hospitals you work at."))
+        else:
+            messages.success(request, _("Welcome to HealthStack. Find a doctor and book your first appointment."))
+        return redirect(_safe_next(request) or "dashboard")
+    return render(request, "accounts/signup_confirm.html", {"person": user})
 
 
 @login_required
@@ -125,7 +166,7 @@ def applications(request):
         .select_related("hospital", "department").prefetch_related("certificates").order_by("-created_at")
     )
     taken = {m.hospital_id for m in mine if m.status != Membership.Status.REJECTED}
-    hospitals = Hospital.objects.listed().exclude(pk__in=taken).order_by("city", "name")
+    hospitals = Hospital.objects.approved().exclude(pk__in=taken).order_by("city", "name")
     page = Paginator(hospitals, 20).get_page(request.GET.get("page"))
     return render(request, "accounts/applications.html", {"applications": mine, "page_obj": page})
 
@@ -136,7 +177,7 @@ def apply(request, hospital_slug):
     if not request.user.is_doctor:
         messages.info(request, "Sign up as a doctor to apply to hospitals.")
         return redirect("accounts:signup-doctor")
-    hospital = get_object_or_404(Hospital.objects.listed(), slug=hospital_slug)
+    hospital = get_object_or_404(Hospital.objects.approved(), slug=hospital_slug)
     form = DoctorApplicationForm(request.POST or None, request.FILES or None, hospital=hospital)
     if request.method == "POST" and form.is_valid():
         try:
@@ -174,7 +215,33 @@ def accept_staff_invitation(request, token):
     return render(request, "accounts/invitation_accept.html", {"invitation": invitation, "form": form})
 
 
+@login_required
+def api_tokens(request):
+    """The signed-in user's API tokens (one per app or device that logged in), newest first."""
+    tokens = ApiToken.objects.for_user(request.user).live()
+    return render(request, "accounts/api_tokens.html", {"tokens": tokens, "now": timezone.now()})
+
+
+@login_required
+@require_POST
+def revoke_api_token(request):
+    token = get_object_or_404(ApiToken.objects.for_user(request.user), digest=request.POST.get("token", ""))
+    services.revoke_api_tokens(user=request.user, digest=token.digest)
+    messages.success(request, _("The token was revoked: the app that used it must log in again."))
+    return redirect("me:api-tokens")
+
+
+@login_required
+@require_POST
+def revoke_all_api_tokens(request):
+    count = services.revoke_api_tokens(user=request.user)
+    messages.success(request, ngettext("%(count)d token was revoked.", "%(count)d tokens were revoked.",
+                                       count) % {"count": count})
+    return redirect("me:api-tokens")
+
+
 class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = PasswordChangeForm
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("me:profile")
 
@@ -184,6 +251,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PasswordResetForm
     template_name = "accounts/password_reset.html"
     email_template_name = "emails/password_reset.txt"
     html_email_template_name = "emails/password_reset.html"
@@ -192,6 +260,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = SetPasswordForm
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password-reset-complete")
 

@@ -90,6 +90,22 @@ class AppointmentQuerySet(ScopedQuerySet):
     def past(self, today):
         return self.filter(Q(date__lt=today) | ~Q(status__in=Appointment.ACTIVE))
 
+    def in_care(self):
+        """Appointments that make a care relationship (the rule is in records.permissions).
+
+        Confirmed, completed or no-show (the hospital accepted the booking and the patient kept
+        it), with a doctor membership that is still approved, at a hospital that is not suspended.
+        """
+        return self.filter(
+            status__in=Appointment.CARE_RELATIONSHIP,
+            membership__role=Membership.Role.DOCTOR,
+            membership__status=Membership.Status.APPROVED,
+        ).exclude(hospital__status=Hospital.Status.SUSPENDED)
+
+    def in_care_of(self, doctor):
+        """``in_care()`` appointments with any of ``doctor``'s (a user or a user id) memberships."""
+        return self.in_care().filter(membership__user=doctor)
+
     def with_people(self):
         return self.select_related(
             "hospital", "patient", "membership", "membership__user", "membership__user__doctor_profile",
@@ -111,6 +127,9 @@ class Appointment(PayableAppointment, models.Model):
         EXPIRED = "expired", "Expired"
 
     ACTIVE = (Status.AWAITING_PAYMENT, Status.REQUESTED, Status.CONFIRMED)
+    # The hospital accepted the booking and the patient did not withdraw it: only these open the
+    # patient's record and chat to the doctor (records.permissions states the whole rule).
+    CARE_RELATIONSHIP = (Status.CONFIRMED, Status.COMPLETED, Status.NO_SHOW)
     TRANSITIONS = {
         Status.AWAITING_PAYMENT: {Status.REQUESTED, Status.CANCELLED, Status.EXPIRED},
         Status.REQUESTED: {Status.CONFIRMED, Status.REJECTED, Status.CANCELLED},
@@ -158,6 +177,11 @@ class Appointment(PayableAppointment, models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+    @property
+    def in_care(self) -> bool:
+        """Does this appointment's status make a care relationship (see ``CARE_RELATIONSHIP``)?"""
+        return self.status in self.CARE_RELATIONSHIP
 
     @property
     def starts_at(self) -> datetime:

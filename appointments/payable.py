@@ -36,7 +36,8 @@ class PayableAppointment:
         from .services import AppointmentError, request_appointment
 
         try:
-            request_appointment(appointment=self, by=payment.payer, reason=f"Paid, transaction {payment.tran_id}.")
+            request_appointment(appointment=self, by=payment.payer, reason=f"Paid, transaction {payment.tran_id}.",
+                                paid=True)
         except AppointmentError as error:
             raise PayableGone(f"The appointment could not be kept: {error}") from error
 

@@ -14,6 +14,7 @@ from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from healthstack.templatetags.money import money
 from hospitals.models import Membership
 from notifications import realtime
 from notifications.services import notify
@@ -21,6 +22,7 @@ from notifications.services import notify
 from .models import Appointment, AppointmentStatusChange, DayOff, QueueState, Review, ScheduleRule
 from .payable import refund_appointment
 from .slots import booking_window, local_now, rule_slots
+from .summaries import next_token_on
 
 Status = Appointment.Status
 SLOT_TAKEN = "This slot was just taken. Please choose another time."
@@ -112,13 +114,18 @@ def _context(appointment: Appointment, **extra) -> dict:
     }
 
 
+def _group(appointment: Appointment) -> str:
+    """The notification group of an appointment: later news about it replaces earlier news."""
+    return f"appointment:{appointment.pk}"
+
+
 def _notify_patient(appointment: Appointment, event: str, **extra) -> None:
     notify(appointment.patient, event, _context(appointment, **extra),
-           url=reverse("appointments:detail", args=[appointment.pk]))
+           url=reverse("appointments:detail", args=[appointment.pk]), group=_group(appointment))
 
 
 def _notify_desk(appointment: Appointment, event: str) -> None:
-    """Tell the hospital's receptionists (reception board) and the doctor (queue)."""
+    """Tell the hospital's receptionists (reception board) and the doctor (queue), each with their page."""
     slug = appointment.hospital.slug
     reception_url = f"{reverse('desk:reception', args=[slug])}?date={appointment.date:%Y-%m-%d}"
     receptionists = (
@@ -127,8 +134,9 @@ def _notify_desk(appointment: Appointment, event: str) -> None:
     )
     context = _context(appointment)
     for member in receptionists:
-        notify(member.user, event, context, url=reception_url)
-    notify(appointment.membership.user, event, context, url=reverse("desk:queue", args=[slug]))
+        notify(member.user, event, dict(context, page="reception"), url=reception_url, group=_group(appointment))
+    notify(appointment.membership.user, event, dict(context, page="queue"),
+           url=reverse("desk:queue", args=[slug]), group=_group(appointment))
 
 
 # Status moves --------------------------------------------------------------------------------
@@ -275,16 +283,18 @@ def book_appointment(*, patient, membership: Membership, day: date, start: time,
 
 
 @transaction.atomic
-def request_appointment(*, appointment: Appointment, by, reason: str = "") -> Appointment:
+def request_appointment(*, appointment: Appointment, by, reason: str = "", paid: bool = False) -> Appointment:
     """awaiting_payment → requested (paid, or nothing to pay): the hospital now sees the booking.
 
-    Locks the appointment; notifies the patient (received) and the desk (new booking).
+    Locks the appointment; notifies the patient (received, saying it is paid when ``paid``)
+    and the desk (new booking).
     """
     appointment = _lock(appointment)
     _check(appointment, Status.REQUESTED)
     appointment.hold_expires_at = None
     _move(appointment, Status.REQUESTED, by=by, reason=reason, fields=["hold_expires_at"])
-    _notify_patient(appointment, "booking_received")
+    _notify_patient(appointment, "booking_received",
+                    paid_amount=money(appointment.fee, appointment.currency) if paid else "")
     _notify_desk(appointment, "booking_new")
     return appointment
 
@@ -426,7 +436,8 @@ def expire_stale_holds(*, now: datetime | None = None, membership: Membership | 
 def call_next(*, membership: Membership, by, day: date | None = None) -> Appointment:
     """Set the doctor's "now serving" to the next confirmed token of the day; return that appointment.
 
-    Locks the doctor's QueueState row. Raises AppointmentError when nobody is waiting.
+    Tells that patient it is their turn and the holder of the following token that they are
+    next. Locks the doctor's QueueState row. Raises AppointmentError when nobody is waiting.
     """
     day = day or local_now(membership.hospital).date()
     queue = _lock_queue(membership, day)
@@ -443,6 +454,10 @@ def call_next(*, membership: Membership, by, day: date | None = None) -> Appoint
                                  membership_id=membership.pk, day=day, event="now_serving",
                                  now_serving=queue.now_serving)
     _notify_patient(appointment, "appointment_called")
+    following = next_token_on(membership.pk, day, queue.now_serving)
+    if following is not None:  # their turn comes when the doctor calls them; for now they are next
+        upcoming = Appointment.objects.for_membership(membership).on(day).with_people().get(token_number=following)
+        _notify_patient(upcoming, "appointment_next")
     return appointment
 
 

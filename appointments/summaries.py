@@ -6,7 +6,7 @@ Each function runs a fixed, small number of queries whatever the amount of data.
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,13 +18,32 @@ Status = Appointment.Status
 
 @dataclass(frozen=True)
 class QueuePosition:
+    """Where a confirmed token stands in its doctor's queue today.
+
+    ``now_serving`` is the token the doctor last called; ``next_token`` the one they will call
+    next (the lowest confirmed token after it). A token is the patient's turn only once the
+    doctor has called it; before that, at best, the patient is next.
+    """
+
+    token_number: int
     now_serving: int | None
+    next_token: int | None
     tokens_ahead: int
     minutes_wait: int
 
     @property
+    def is_called(self) -> bool:
+        return self.now_serving is not None and self.now_serving >= self.token_number
+
+    @property
     def is_your_turn(self) -> bool:
-        return self.tokens_ahead == 0 and self.now_serving is not None
+        """The doctor has called this token: "It is your turn"."""
+        return self.is_called
+
+    @property
+    def is_next(self) -> bool:
+        """Not called yet, and the next token the doctor will call: "You are next"."""
+        return not self.is_called and self.next_token == self.token_number
 
 
 def now_serving_on(membership_id: int, day: date) -> int | None:
@@ -33,21 +52,34 @@ def now_serving_on(membership_id: int, day: date) -> int | None:
     ).first()
 
 
-def queue_position(appointment: Appointment) -> QueuePosition | None:
-    """For a confirmed appointment today: now serving, confirmed tokens before it, and the wait.
+def next_token_on(membership_id: int, day: date, now_serving: int | None) -> int | None:
+    """The confirmed token the doctor will call next (what ``services.call_next`` picks). One query."""
+    return (
+        Appointment.objects.for_membership(membership_id).on(day)
+        .filter(status=Status.CONFIRMED, token_number__gt=now_serving or 0)
+        .aggregate(next_token=Min("token_number"))["next_token"]
+    )
 
-    The wait is the tokens ahead times the appointment's slot length. None on other days.
+
+def queue_position(appointment: Appointment, *, now=None) -> QueuePosition | None:
+    """For a confirmed appointment today: now serving, the next token, confirmed tokens before it, the wait.
+
+    The wait is the tokens ahead (the one being served included while it is still confirmed)
+    times the appointment's slot length. None on other days. Two queries.
     """
-    if appointment.status != Status.CONFIRMED or appointment.date != local_now(appointment.hospital).date():
+    if appointment.status != Status.CONFIRMED or appointment.date != local_now(appointment.hospital, now).date():
         return None
     serving = now_serving_on(appointment.membership_id, appointment.date)
-    ahead = (
+    figures = (
         Appointment.objects.for_membership(appointment.membership_id).on(appointment.date)
-        .filter(status=Status.CONFIRMED, token_number__lt=appointment.token_number,
-                token_number__gte=serving or 0)
-        .count()
+        .filter(status=Status.CONFIRMED)
+        .aggregate(
+            ahead=Count("pk", filter=Q(token_number__lt=appointment.token_number, token_number__gte=serving or 0)),
+            next_token=Min("token_number", filter=Q(token_number__gt=serving or 0)),
+        )
     )
-    return QueuePosition(serving, ahead, ahead * appointment.slot_minutes)
+    return QueuePosition(appointment.token_number, serving, figures["next_token"], figures["ahead"],
+                         figures["ahead"] * appointment.slot_minutes)
 
 
 def patient_next_appointment(user) -> Appointment | None:

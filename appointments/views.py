@@ -14,12 +14,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import DoctorProfile
 from hospitals.models import Membership
+from payments.models import Payment
 
 from . import services
 from .forms import BookingForm, CancelForm, ReviewForm, SlotFilterForm
 from .models import Appointment
 from .slots import free_slots, local_now, open_dates
-from .summaries import now_serving_on, queue_position
+from .summaries import next_token_on, now_serving_on, queue_position
 
 
 def paginate(request, queryset, per_page=None):
@@ -135,6 +136,10 @@ def appointment_detail(request, pk):
         "cancel_form": CancelForm() if can_cancel else None,
         "review": review,
         "review_form": ReviewForm() if appointment.status == Appointment.Status.COMPLETED and not review else None,
+        # What the visit left the patient: the prescriptions issued at it (records links them by
+        # appointment) and the receipts of what was paid for it.
+        "prescriptions": appointment.prescriptions.filter(status="issued").order_by("-issued_at"),
+        "receipts": Payment.objects.for_payable(appointment).filter(receipt_code__isnull=False).order_by("-paid_at"),
     })
 
 
@@ -173,8 +178,10 @@ def _display_membership(hospital_slug, membership_id) -> Membership:
 
 
 def _display_state(membership) -> dict:
+    """Today's token being served and the token called next (the same figures a patient's page shows)."""
     today = local_now(membership.hospital).date()
-    return {"today": today, "now_serving": now_serving_on(membership.pk, today)}
+    serving = now_serving_on(membership.pk, today)
+    return {"today": today, "now_serving": serving, "next_token": next_token_on(membership.pk, today, serving)}
 
 
 @require_GET
@@ -190,6 +197,7 @@ def queue_display(request, hospital_slug, membership_id):
 @require_GET
 def queue_display_state(request, hospital_slug, membership_id):
     state = _display_state(_display_membership(hospital_slug, membership_id))
-    response = JsonResponse({"now_serving": state["now_serving"], "date": state["today"].isoformat()})
+    response = JsonResponse({"now_serving": state["now_serving"], "next_token": state["next_token"],
+                             "date": state["today"].isoformat()})
     response["Cache-Control"] = "no-store"
     return response

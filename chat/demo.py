@@ -12,7 +12,6 @@ from hospitals.demo import DemoContext, patient_email
 
 from . import services
 from .models import Conversation, Message
-from .permissions import NO_CARE
 
 SCRIPTS = [
     [
@@ -51,7 +50,7 @@ def _pairs(ctx: DemoContext):
     pairs = []
     for membership in featured.values():
         seen = (
-            Appointment.objects.filter(membership=membership).exclude(status__in=NO_CARE)
+            Appointment.objects.filter(membership=membership).in_care()
             .values("patient_id").annotate(first=Min("id")).order_by("first")
         )
         patient_ids = [row["patient_id"] for row in seen[:6]]

@@ -2,20 +2,16 @@
 
 from appointments.models import Appointment
 
-# A booking that was never paid for (or whose hold ran out) does not start a care relationship.
-NO_CARE = (Appointment.Status.AWAITING_PAYMENT, Appointment.Status.EXPIRED)
-
 
 def has_care_relationship(*, patient_id: int, doctor_id: int) -> bool:
-    """True when the patient has or had an appointment with any of the doctor's memberships.
+    """True when the patient and the doctor have a care relationship, the same one that opens the
+    patient's record (records.permissions states the rule): a confirmed, completed or no-show
+    appointment with an approved membership of the doctor at a hospital that is not suspended.
 
-    Every status counts (cancelled and rejected included: the patient did reach out) except an
-    unpaid hold. One query.
+    A request the hospital has not accepted, a rejected, cancelled or unpaid booking never
+    counts. One query.
     """
-    return (
-        Appointment.objects.filter(patient_id=patient_id, membership__user_id=doctor_id)
-        .exclude(status__in=NO_CARE).exists()
-    )
+    return Appointment.objects.in_care_of(doctor_id).filter(patient_id=patient_id).exists()
 
 
 def can_chat(user, conversation) -> bool:

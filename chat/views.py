@@ -16,12 +16,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import User
 from appointments.models import Appointment
-from healthstack.files import CONTENT_TYPES, private_file_response
+from healthstack.files import private_file_response
 
 from . import services
 from .forms import MessageForm
 from .models import MESSAGE_MAX_LENGTH, Conversation, Message
-from .permissions import NO_CARE, can_chat, has_care_relationship
+from .permissions import can_chat, has_care_relationship
 
 PAGE_MESSAGES = 50
 
@@ -66,7 +66,7 @@ def _latest_per_doctor(user, talking_to):
     """The patient's latest appointment with each doctor they are not talking to yet (SQLite path)."""
     seen, latest = set(), []
     appointments = (
-        Appointment.objects.for_patient(user).exclude(status__in=NO_CARE).exclude(membership__user_id__in=talking_to)
+        Appointment.objects.for_patient(user).in_care().exclude(membership__user_id__in=talking_to)
         .select_related("membership__user__doctor_profile", "membership__department", "hospital")
         .order_by("-date")[:100]
     )
@@ -177,10 +177,8 @@ def attachment(request, pk, message_id):
     message = get_object_or_404(
         Message.objects.for_conversation(conversation).exclude(attachment=""), pk=message_id
     )
-    return private_file_response(
-        message.attachment, download_name=message.attachment_name or f"attachment.{message.attachment_kind}",
-        content_type=CONTENT_TYPES.get(message.attachment_kind, "application/octet-stream"),
-    )
+    return private_file_response(message.attachment, stem=f"chat-attachment-{message.pk}",
+                                 kind=message.attachment_kind)
 
 
 def _appointment_for(request, appointment_id) -> Appointment:
@@ -195,7 +193,7 @@ def _appointment_for(request, appointment_id) -> Appointment:
 
 def _open_or_offer(request, *, patient, doctor, allowed: bool):
     """Go to the pair's conversation; the first time, GET asks and POST starts it."""
-    existing = Conversation.objects.filter(patient=patient, doctor=doctor).first()
+    existing = Conversation.objects.filter(patient=patient, doctor=doctor).first() if allowed else None
     if existing is not None:
         return redirect("chat:room", existing.pk)
     if request.method == "POST":
@@ -218,8 +216,9 @@ def _open_or_offer(request, *, patient, doctor, allowed: bool):
 def start_for_appointment(request, appointment_id):
     """The chat of an appointment's patient and doctor (from the appointment page or the queue)."""
     appointment = _appointment_for(request, appointment_id)
-    return _open_or_offer(request, patient=appointment.patient, doctor=appointment.membership.user,
-                          allowed=appointment.status not in NO_CARE)
+    patient, doctor = appointment.patient, appointment.membership.user
+    return _open_or_offer(request, patient=patient, doctor=doctor,
+                          allowed=has_care_relationship(patient_id=patient.pk, doctor_id=doctor.pk))
 
 
 @login_required

@@ -12,6 +12,7 @@ app_name = "api"
 urlpatterns = [
     path("auth/register/", accounts_api.RegisterView.as_view(), name="register"),
     path("auth/login/", accounts_api.LoginView.as_view(), name="login"),
+    path("auth/logout/", accounts_api.LogoutView.as_view(), name="logout"),
     path("me/profile/", accounts_api.ProfileView.as_view(), name="profile"),
     path("hospitals/", hospitals_api.HospitalList.as_view(), name="hospital-list"),
     path("hospitals/<slug:slug>/", hospitals_api.HospitalDetail.as_view(), name="hospital-detail"),

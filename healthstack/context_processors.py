@@ -1,4 +1,13 @@
+from django.conf import settings
 from django.urls import reverse
+
+
+def demo_payments(request):
+    """``demo_payments`` is true while payments go to the built-in sandbox, which takes no money.
+
+    Every page then says so, on a demo server with DEBUG off as much as on a developer's machine.
+    """
+    return {"demo_payments": settings.SSLCOMMERZ_MODE == "local"}
 
 
 def navigation(request):

@@ -1,9 +1,11 @@
 """The one upload checker: file kinds are told by content, never by name.
 
 Every upload (photos, logos, certificates, medical documents, chat attachments)
-goes through :func:`check_upload`. Images are re-encoded with Pillow so EXIF
-(GPS, camera) and anything smuggled after the image data is dropped; the stored
-name is generated here, so a client's file name never reaches the disk.
+goes through :func:`check_upload`. Images are re-encoded with Pillow so all
+metadata (EXIF with GPS and camera, XMP, ICC profiles, JPEG comments, PNG text)
+and anything smuggled after the image data is dropped; the stored name is
+generated here, so a client's file name never reaches the disk, and a download
+is named from what the file is (:func:`private_file_response`), never from it.
 """
 
 import io
@@ -82,8 +84,11 @@ def _reencode_image(data: bytes, kind: str) -> bytes:
                 image = image.convert("RGB")
             elif image.mode not in ("RGB", "RGBA", "L", "LA", "P"):
                 image = image.convert("RGBA")
+            # Pillow carries comments (JPEG COM) and ICC profiles over from the source's info, and
+            # a PNG's text chunks live there too: keep only what draws the pixels (transparency).
+            # Saving without exif= or xmp= drops EXIF (GPS included) and XMP.
+            image.info = {key: value for key, value in image.info.items() if key == "transparency"}
             out = io.BytesIO()
-            # Saving without exif= drops every EXIF tag, GPS included.
             image.save(out, format="JPEG" if kind == JPEG else "PNG", quality=88, optimize=True)
             return out.getvalue()
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
@@ -139,12 +144,22 @@ class PrivateStorage(FileSystemStorage):
 private_storage = PrivateStorage()
 
 
-def private_file_response(field_file, *, download_name: str, content_type: str):
-    """Serve a private file as an attachment that the browser must not sniff."""
+def download_name(stem: str, kind: str) -> str:
+    """``<stem>.<extension of the kind detected from the content>``, e.g. ``certificate-12.pdf``."""
+    return f"{stem}.{EXTENSIONS.get(kind, 'bin')}"
+
+
+def private_file_response(field_file, *, stem: str, kind: str):
+    """Serve a private file as an attachment that the browser must not sniff.
+
+    The download is named ``stem`` plus the extension of the detected ``kind``, and its
+    Content-Type follows ``kind`` too: the name the uploader gave never reaches a browser.
+    """
     from django.http import FileResponse
 
     response = FileResponse(
-        field_file.open("rb"), as_attachment=True, filename=download_name, content_type=content_type
+        field_file.open("rb"), as_attachment=True, filename=download_name(stem, kind),
+        content_type=CONTENT_TYPES.get(kind, "application/octet-stream"),
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

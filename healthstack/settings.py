@@ -1,8 +1,10 @@
 """HealthStack settings: one module, every value read from the environment (or .env)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -27,7 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "channels",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "widget_tweaks",
@@ -83,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "healthstack.context_processors.navigation",
+                "healthstack.context_processors.demo_payments",
             ],
             "builtins": ["healthstack.templatetags.money"],
         },
@@ -133,6 +136,7 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=15) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "healthstack.views.lockout"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
@@ -168,7 +172,13 @@ PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "
 IMAGE_UPLOAD_MAX_MB = env.int("IMAGE_UPLOAD_MAX_MB", default=2)
 CERTIFICATE_UPLOAD_MAX_MB = env.int("CERTIFICATE_UPLOAD_MAX_MB", default=5)
 MEDICAL_UPLOAD_MAX_MB = env.int("MEDICAL_UPLOAD_MAX_MB", default=5)
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# A request body over MAX_REQUEST_BODY_MB is answered 413 before Django reads it (healthstack/asgi.py);
+# the default fits the largest form: a doctor's application with five certificates and a photo.
+MAX_REQUEST_BODY_MB = env.int("MAX_REQUEST_BODY_MB", default=5 * CERTIFICATE_UPLOAD_MAX_MB + IMAGE_UPLOAD_MAX_MB + 3)
+# Uploads over 1 MB are spooled to temporary files, never held in memory whole.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# Form fields other than files (and JSON bodies) stay small.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -179,7 +189,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+# With DEBUG off, browsers are told to use HTTPS only for a year (the site must be served over HTTPS).
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 # Joining the browsers' HSTS preload list is an operator's decision, not a default.
@@ -190,14 +201,27 @@ X_FRAME_OPTIONS = "DENY"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
 }
+# API tokens (django-rest-knox, `Authorization: Token <key>`): only a hash is stored; a token
+# lives API_TOKEN_TTL_HOURS, and a hospital staff member's also ends after
+# STAFF_API_TOKEN_TTL_MINUTES without use, like their idle web session. The token class comes
+# first above so a missing or dead token answers 401 with WWW-Authenticate, not 403.
+API_TOKEN_TTL_HOURS = env.float("API_TOKEN_TTL_HOURS", default=72)
+STAFF_API_TOKEN_TTL_MINUTES = env.float("STAFF_API_TOKEN_TTL_MINUTES", default=STAFF_IDLE_TIMEOUT_MINUTES)
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=API_TOKEN_TTL_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "HealthStack API",
     "DESCRIPTION": "Session or token authentication (`Authorization: Token <key>` from /api/v1/auth/login/). "
@@ -211,9 +235,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"client_errors_on_one_line": {"()": "healthstack.log.ClientErrorsOnOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        # A 403 (or any 4xx) is logged as one line, without a traceback.
+        "django.request": {"filters": ["client_errors_on_one_line"]},
+    },
 }
 
 PAGE_SIZE = env.int("PAGE_SIZE", default=12)
@@ -221,7 +251,24 @@ PAGE_SIZE = env.int("PAGE_SIZE", default=12)
 # Payments through SSLCommerz. "local" talks to the sandbox this project serves at
 # /sandbox/sslcommerz/ (no internet, no money); "sandbox" is SSLCommerz's own test
 # gateway; "live" takes real money and must point at SSLCommerz's live host.
-SSLCOMMERZ_MODE = env.str("SSLCOMMERZ_MODE", default="local").strip().lower()
+# With DEBUG off the mode must be chosen: a forgotten setting must never hand real patients a
+# Pay button that takes no money. A demo server that wants the local sandbox anyway says so with
+# a second, deliberately long setting, and every page then carries a "demo payments" banner.
+SSLCOMMERZ_MODE = env.str("SSLCOMMERZ_MODE", default="").strip().lower()
+HEALTHSTACK_DEMO_PAYMENTS_IN_PRODUCTION = env.bool("HEALTHSTACK_DEMO_PAYMENTS_IN_PRODUCTION", default=False)
+if not SSLCOMMERZ_MODE:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SSLCOMMERZ_MODE is not set and DJANGO_DEBUG is off. Set SSLCOMMERZ_MODE=live (with "
+            "SSLCOMMERZ_STORE_ID and SSLCOMMERZ_STORE_PASSWORD) to take real payments."
+        )
+    SSLCOMMERZ_MODE = "local"
+if SSLCOMMERZ_MODE == "local" and not DEBUG and not HEALTHSTACK_DEMO_PAYMENTS_IN_PRODUCTION:
+    raise ImproperlyConfigured(
+        "SSLCOMMERZ_MODE=local serves a payment sandbox that takes no money, and DJANGO_DEBUG is off. "
+        "Use SSLCOMMERZ_MODE=live for real payments; only a demo server may also set "
+        "HEALTHSTACK_DEMO_PAYMENTS_IN_PRODUCTION=1."
+    )
 SSLCOMMERZ_HOSTS = {
     "local": SITE_URL + "/sandbox/sslcommerz",
     "sandbox": "https://sandbox.sslcommerz.com",

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView
 
@@ -9,8 +10,13 @@ from accounts import views as account_views
 from hospitals import views as hospital_views
 from healthstack import views
 
+admin.site.site_header = _("HealthStack operator")
+admin.site.site_title = _("HealthStack operator")
+admin.site.index_title = _("Hospitals, people and payments")
+
 urlpatterns = [
     path("", hospital_views.home, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("", include("hospitals.urls")),
     path("", include("appointments.urls")),
     path("", include("payments.urls")),

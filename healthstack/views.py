@@ -1,5 +1,8 @@
+from functools import lru_cache
+
+from django.contrib.staticfiles import finders
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 
@@ -15,6 +18,19 @@ def healthz(request):
     except Exception:
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@lru_cache(maxsize=1)
+def _favicon_bytes() -> bytes:
+    with open(finders.find("img/favicon.svg"), "rb") as icon:
+        return icon.read()
+
+
+def favicon(request):
+    """/favicon.ico, which browsers ask for on pages that name no icon (the admin, the API docs)."""
+    response = HttpResponse(_favicon_bytes(), content_type="image/svg+xml")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 def error_400(request, exception=None):

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import photo_field
 from accounts.models import phone_validator
@@ -21,6 +22,22 @@ class SearchForm(forms.Form):
         self.fields["city"].choices = [("", "Any city")] + [(c, c) for c in cities]
 
 
+# Where HealthStack's hospitals are, then where their patients and doctors often come from.
+LIKELY_TIME_ZONES = [
+    "Asia/Dhaka", "Asia/Kolkata", "Asia/Kathmandu", "Asia/Thimphu", "Asia/Yangon", "Asia/Karachi", "Asia/Colombo",
+    "Asia/Dubai", "Asia/Riyadh", "Asia/Qatar", "Asia/Kuwait", "Asia/Singapore", "Asia/Kuala_Lumpur",
+    "Europe/London", "Etc/UTC",
+]
+
+
+def time_zone_choices() -> list:
+    """The likely zones first, then every other zone, as two groups of the select."""
+    known = dict(TIME_ZONE_CHOICES)
+    likely = [(name, known[name]) for name in LIKELY_TIME_ZONES if name in known]
+    rest = [choice for choice in TIME_ZONE_CHOICES if choice[0] not in LIKELY_TIME_ZONES]
+    return [(_("Common in the region"), likely), (_("All time zones"), rest)]
+
+
 class HospitalForm(forms.Form):
     name = forms.CharField(max_length=150)
     city = forms.CharField(max_length=80)
@@ -28,7 +45,7 @@ class HospitalForm(forms.Form):
     phone = forms.CharField(max_length=20, validators=[phone_validator])
     email = forms.EmailField()
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=3000)
-    time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES, initial="Asia/Dhaka")
+    time_zone = forms.ChoiceField(choices=time_zone_choices, initial="Asia/Dhaka", label=_("Time zone"))
     logo = photo_field()
 
     field_names = ["name", "city", "address", "phone", "email", "description", "time_zone"]

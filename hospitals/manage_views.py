@@ -6,7 +6,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from healthstack.files import CONTENT_TYPES, private_file_response
+from healthstack.files import private_file_response
 
 from . import services
 from .dashboard import panels_for, role_home_url
@@ -21,6 +21,7 @@ from .forms import (
 )
 from .models import Department, DoctorCertificate, Membership, StaffInvitation
 from .permissions import Role, has_role, hospital_role_required
+from .selectors import listing_gaps
 
 STAFF_PAGE_SIZE = 25
 
@@ -36,7 +37,6 @@ def dashboard(request):
     context = {
         "hospital": hospital, "is_admin": has_role(request, Role.ADMIN), "panels": panels_for(request.roles),
         "doctor_membership": request.role_memberships.get(Role.DOCTOR),
-        "role_memberships": sorted(request.role_memberships.values(), key=lambda m: m.role),
     }
     if context["is_admin"]:
         counts = Membership.objects.for_hospital(hospital).aggregate(
@@ -48,6 +48,7 @@ def dashboard(request):
         counts["departments"] = Department.objects.for_hospital(hospital).active().count()
         counts["invitations"] = StaffInvitation.objects.filter(hospital=hospital).open().count()
         context["counts"] = counts
+        context["listing_gaps"] = listing_gaps(hospital)
     return render(request, "hospitals/manage/dashboard.html", context)
 
 
@@ -235,5 +236,4 @@ def certificate_download(request, pk):
     certificate = get_object_or_404(
         DoctorCertificate.objects.filter(hospital=request.hospital).select_related("membership"), pk=pk
     )
-    return private_file_response(certificate.file, download_name=certificate.original_name or f"certificate.{certificate.kind}",
-                                 content_type=CONTENT_TYPES.get(certificate.kind, "application/octet-stream"))
+    return private_file_response(certificate.file, stem=f"certificate-{certificate.pk}", kind=certificate.kind)

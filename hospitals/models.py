@@ -4,7 +4,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from healthstack.files import private_storage
@@ -14,9 +14,19 @@ RESERVED_SLUGS = {"register", "new", "search"}
 
 
 class HospitalQuerySet(models.QuerySet):
-    def listed(self):
-        """Hospitals the public may see: approved by the platform operator."""
+    def approved(self):
+        """Approved by the platform operator: open to doctors' applications, not necessarily to patients."""
         return self.filter(status=Hospital.Status.APPROVED)
+
+    def listed(self):
+        """Hospitals the public may see: approved, with an approved doctor in an active department.
+
+        An approved hospital with nothing to book is hidden; ``hospitals.selectors.listing_gaps``
+        tells its admin what is missing.
+        """
+        return self.approved().filter(
+            Exists(Membership.objects.doctors().approved().filter(hospital=OuterRef("pk"), department__is_active=True))
+        )
 
     def search(self, text: str):
         text = (text or "").strip()
@@ -65,10 +75,6 @@ class Hospital(models.Model):
 
     def __str__(self):
         return self.name
-
-    @property
-    def is_listed(self) -> bool:
-        return self.status == self.Status.APPROVED
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

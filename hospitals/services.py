@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts.services import revoke_api_tokens
 from healthstack.files import CheckedUpload
 from healthstack.localtime import local_date
 from notifications.services import notify, send_email
@@ -224,7 +225,10 @@ def reject_application(*, membership: Membership, by, reason: str) -> Membership
 
 @transaction.atomic
 def suspend_member(*, membership: Membership, by, reason: str = "") -> Membership:
-    """Admin: suspend an approved staff member (not themselves, not the last admin)."""
+    """Admin: suspend an approved staff member (not themselves, not the last admin).
+
+    Their API tokens end: an app holding one must log in again.
+    """
     membership = _lock_membership(membership, hospital=membership.hospital)
     if membership.status != Membership.Status.APPROVED:
         raise HospitalError("Only an active staff member can be suspended.")
@@ -234,6 +238,7 @@ def suspend_member(*, membership: Membership, by, reason: str = "") -> Membershi
     membership.decided_by, membership.decided_at = by, timezone.now()
     membership.decision_reason = reason
     membership.save()
+    revoke_api_tokens(user=membership.user)
     notify(membership.user, "staff_suspended", {"hospital_name": membership.hospital.name, "reason": reason})
     return membership
 
@@ -291,6 +296,9 @@ def accept_invitation(*, token: str, user=None, password: str | None = None, pho
         if user.email.lower() != invitation.email.lower():
             raise HospitalError("This invitation was sent to another email address.")
     else:
+        # The invitation link proves the mailbox, so an unconfirmed self sign-up with this email
+        # (perhaps someone else's) gives way, as a newer sign-up would replace it.
+        User.objects.filter(email__iexact=invitation.email, awaiting_email_confirmation=True).delete()
         if User.objects.filter(email__iexact=invitation.email).exists():
             raise HospitalError("An account with this email exists: sign in first, then open the link again.")
         user = User.objects.create_user(

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import DoctorProfile
@@ -122,11 +123,11 @@ def register_hospital(request):
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in HospitalForm.field_names}
         hospital = services.register_hospital(user=request.user, logo=form.cleaned_data["logo"], **data)
-        messages.success(
-            request,
-            f"{hospital.name} is registered and you are its administrator. Set up departments and staff now; "
-            "the hospital is listed publicly once the HealthStack team approves it.",
-        )
+        messages.success(request, _(
+            "%(hospital)s is registered and you are its administrator. Set up departments and doctors now; "
+            "patients find the hospital once the HealthStack team approves it and it has a department with "
+            "an approved doctor."
+        ) % {"hospital": hospital.name})
         return redirect("manage:dashboard", hospital.slug)
     return render(request, "hospitals/hospital_register.html", {"form": form})
 

@@ -8,9 +8,12 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import DateTimeField, Value
+from django.db.models.functions import Coalesce
 from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .models import Notification
 
@@ -21,6 +24,9 @@ logger = logging.getLogger(__name__)
 class Event:
     title: str  # a Django template string rendered with the context
     email: bool = True
+    # A quiet event adds to an unread notification about the same thing instead of replacing it
+    # (a receipt under "booking received", "visit completed" under "new prescription").
+    quiet: bool = False
 
 
 EVENTS = {
@@ -29,20 +35,24 @@ EVENTS = {
     "doctor_application_rejected": Event("Your application to {{ hospital_name }} was not accepted"),
     "staff_suspended": Event("Your access to {{ hospital_name }} was suspended"),
     "staff_restored": Event("Your access to {{ hospital_name }} was restored"),
-    "hospital_approved": Event("{{ hospital_name }} is now listed on HealthStack"),
+    "hospital_approved": Event(_("{{ hospital_name }} is approved on HealthStack")),
     "booking_received": Event("Appointment request received: {{ doctor_name }} on {{ when }}"),
     "booking_new": Event("New booking: {{ patient_name }} with {{ doctor_name }} on {{ when }}"),
     "appointment_confirmed": Event("Confirmed: token {{ token_number }} with {{ doctor_name }} on {{ when }}"),
     "appointment_rejected": Event("Your appointment with {{ doctor_name }} was not accepted"),
     "appointment_cancelled": Event("Appointment cancelled: {{ doctor_name }} on {{ when }}"),
     "appointment_cancelled_staff": Event("Cancelled: {{ patient_name }} with {{ doctor_name }} on {{ when }}"),
-    "appointment_completed": Event("Visit with {{ doctor_name }} completed", email=False),
+    "appointment_completed": Event("Visit with {{ doctor_name }} completed", email=False, quiet=True),
     "appointment_no_show": Event("Missed appointment with {{ doctor_name }} on {{ when }}"),
     "appointment_expired": Event("Booking expired unpaid: {{ doctor_name }} on {{ when }}"),
     "appointment_called": Event("Token {{ token_number }}: {{ doctor_name }} will see you now", email=False),
-    "payment_received": Event("Payment received: {{ amount }} to {{ hospital_name }}"),
+    "appointment_next": Event(
+        "{% load i18n %}{% blocktranslate %}You are next: token {{ token_number }} with {{ doctor_name }}{% endblocktranslate %}",
+        email=False,
+    ),
+    "payment_received": Event("Payment received: {{ amount }} to {{ hospital_name }}", quiet=True),
     "payment_on_hold": Event("Payment of {{ amount }} is being reviewed by {{ hospital_name }}"),
-    "payment_refunded": Event("Refund of {{ refund_amount }} from {{ hospital_name }}"),
+    "payment_refunded": Event("Refund of {{ refund_amount }} from {{ hospital_name }}", quiet=True),
     "prescription_issued": Event("{% if is_correction %}Corrected prescription{% else %}New prescription{% endif %} from {{ doctor_name }}"),
 }
 
@@ -51,22 +61,45 @@ def user_group(user_id: int) -> str:
     return f"user-{user_id}"
 
 
-def notify(user, event: str, context: dict | None = None, *, url: str = "", attachments=()) -> Notification:
+def notify(user, event: str, context: dict | None = None, *, url: str = "", attachments=(),
+           group: str = "") -> Notification:
     """Store a Notification for ``user``; after commit push it on their socket and email it.
 
     ``context`` feeds the title and the templates ``emails/<event>.txt`` / ``.html``.
-    ``attachments`` is a sequence of (filename, bytes, mimetype). Raises KeyError for
-    an unknown event. A failing mail server is logged and never undoes the caller's work.
+    ``attachments`` is a sequence of (filename, bytes, mimetype). ``group`` names the thing
+    the notification is about (``appointment:<id>``): the new notification takes the place of
+    the earlier ones of that group, which stay under it as read history, so the unread count
+    counts things, not events; a quiet event instead files itself under an unread one and is
+    not pushed. Raises KeyError for an unknown event. A failing mail server is logged and never
+    undoes the caller's work.
     """
     spec = EVENTS[event]
     context = dict(context or {}, user=user, url=url, site_url=settings.SITE_URL)
-    title = Template("{% autoescape off %}" + spec.title + "{% endautoescape %}").render(Context(context))
+    title = Template("{% autoescape off %}" + str(spec.title) + "{% endautoescape %}").render(Context(context))
     body = render_to_string(f"emails/{event}.txt", context).strip()
-    notification = Notification.objects.create(user=user, event=event, title=title[:200], body=body, url=url)
-    transaction.on_commit(lambda: _push(notification))
+    notification = _store(user, event, title=title[:200], body=body, url=url, group=group, quiet=spec.quiet)
+    if notification.superseded_by_id is None:
+        transaction.on_commit(lambda: _push(notification))
     if spec.email and user.email:
         html = render_to_string("emails/base.html", dict(context, title=title, body=body))
         transaction.on_commit(lambda: _send_email(user.email, title, body, html, attachments, context))
+    return notification
+
+
+@transaction.atomic
+def _store(user, event: str, *, title: str, body: str, url: str, group: str, quiet: bool) -> Notification:
+    fields = dict(user=user, event=event, title=title, body=body, url=url, group_key=group)
+    if not group:
+        return Notification.objects.create(**fields)
+    now = timezone.now()
+    same_thing = Notification.objects.for_user(user).filter(group_key=group)
+    current = same_thing.current().unread().order_by("-pk").first()
+    if quiet and current is not None:
+        return Notification.objects.create(**fields, superseded_by=current, read_at=now)
+    notification = Notification.objects.create(**fields)
+    same_thing.exclude(pk=notification.pk).update(
+        superseded_by=notification, read_at=Coalesce("read_at", Value(now, output_field=DateTimeField()))
+    )
     return notification
 
 

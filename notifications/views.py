@@ -1,8 +1,10 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from .models import Notification
@@ -11,7 +13,10 @@ from .services import mark_read
 
 @login_required
 def notification_list(request):
-    items = Notification.objects.for_user(request.user)
+    """The user's notifications, one per thing: each shows its latest news with the earlier news under it."""
+    items = Notification.objects.for_user(request.user).current().prefetch_related(
+        Prefetch("earlier", queryset=Notification.objects.order_by("-created_at", "-id"))
+    )
     if request.GET.get("filter") == "unread":
         items = items.unread()
     page = Paginator(items, 20).get_page(request.GET.get("page"))
@@ -33,5 +38,6 @@ def notification_open(request, pk):
 @require_POST
 def notification_read_all(request):
     count = mark_read(request.user)
-    messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked as read.")
+    messages.success(request, ngettext("%(count)d notification marked as read.",
+                                       "%(count)d notifications marked as read.", count) % {"count": count})
     return redirect("notifications:list")

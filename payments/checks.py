@@ -1,7 +1,7 @@
 """System checks for the gateway settings: a live store must talk to SSLCommerz's live host only."""
 
 from django.conf import settings
-from django.core.checks import Error, Warning, register
+from django.core.checks import Error, register
 
 from .gateway import LIVE_BASE_URL
 
@@ -31,9 +31,9 @@ def check_gateway_settings(app_configs=None, **kwargs):
 @register("payments", deploy=True)
 def check_gateway_for_production(app_configs=None, **kwargs):
     if settings.SSLCOMMERZ_MODE == "local":
-        return [Warning(
-            "Payments use the local SSLCommerz sandbox: no money is taken.",
-            hint="Set SSLCOMMERZ_MODE=live with your store's credentials to take real payments.",
-            id="payments.W001",
+        return [Error(
+            "Payments use the local SSLCommerz sandbox: patients can pay without money changing hands.",
+            hint="Set SSLCOMMERZ_MODE=live with your store's SSLCOMMERZ_STORE_ID and SSLCOMMERZ_STORE_PASSWORD.",
+            id="payments.E004",
         )]
     return []

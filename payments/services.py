@@ -283,7 +283,7 @@ def _hold(payment: Payment) -> None:
     hook = getattr(payable, "on_payment_held", None)
     if hook:
         hook(payment)
-    notify(payment.payer, "payment_on_hold", _context(payment), url=_return_url(payment))
+    notify(payment.payer, "payment_on_hold", _context(payment), url=_return_url(payment), group=_group(payment))
 
 
 def _deliver(payment: Payment) -> None:
@@ -314,7 +314,8 @@ def send_receipt(payment: Payment) -> None:
 
     payment = Payment.objects.with_people().get(pk=payment.pk)
     attachments = [(receipt_download_name(payment), receipt_pdf(payment), "application/pdf")]
-    notify(payment.payer, "payment_received", _context(payment), url=_return_url(payment), attachments=attachments)
+    notify(payment.payer, "payment_received", _context(payment), url=_return_url(payment), attachments=attachments,
+           group=_group(payment))
 
 
 def _context(payment: Payment, **extra) -> dict:
@@ -322,6 +323,12 @@ def _context(payment: Payment, **extra) -> dict:
         "hospital_name": payment.hospital.name, "description": payment.description, "tran_id": payment.tran_id,
         "amount": money(payment.amount, payment.currency), **extra,
     }
+
+
+def _group(payment: Payment) -> str:
+    """The notification group of what was paid for (``appointment:<id>``), so its news stays together."""
+    payable = payment.payable
+    return f"{payable.payable_kind}:{payable.pk}" if payable is not None else f"payment:{payment.pk}"
 
 
 def _return_url(payment: Payment) -> str:
@@ -424,7 +431,8 @@ def refund_payment(*, payment: Payment, amount: Decimal, reason: str, by=None) -
             _event(payment, PaymentEvent.Kind.REFUND, source="refund", by=by, amount=amount, note=reason,
                    data={"refund_ref_id": str(answer.get("refund_ref_id", ""))[:40]})
             notify(payment.payer, "payment_refunded", _context(payment, refund_amount=money(amount, payment.currency),
-                                                               reason=reason), url=reverse("payments:mine"))
+                                                               reason=reason), url=reverse("payments:mine"),
+                   group=_group(payment))
             return payment
         payment.refunded_amount -= amount
         payment.save(update_fields=["refunded_amount", "updated_at"])

@@ -6,14 +6,15 @@ which checks consent and writes the access log.
 """
 
 from django.contrib import messages
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from appointments.models import Appointment
-from healthstack.files import CONTENT_TYPES, private_file_response
+from appointments.slots import local_now
+from healthstack.files import private_file_response
 from healthstack.pdf import PdfError
 from hospitals.models import Membership
 from hospitals.permissions import hospital_role_required
@@ -21,7 +22,7 @@ from hospitals.permissions import hospital_role_required
 from . import services
 from .forms import ClinicalProfileForm, PrescriptionForm, item_formset
 from .models import AccessLog, ClinicalProfileRevision, MedicalDocument, PatientClinicalProfile, Prescription
-from .permissions import can_view_record, care_appointments, patients_in_care
+from .permissions import can_view_record, care_appointments, doctor_memberships, patients_in_care
 from .views import paginate, pdf_response, timeline_context
 
 DOCTOR = Membership.Role.DOCTOR
@@ -48,20 +49,33 @@ def _clinical_profile(patient):
     return PatientClinicalProfile.objects.filter(patient=patient).first()
 
 
+def _with_visits(people, doctor_user, today):
+    """Annotate ``last_visit`` (the latest completed or arrived visit) and ``next_visit`` (the earliest
+    requested or confirmed one from ``today`` not yet arrived) with the doctor: two subqueries, no query per row."""
+    Status = Appointment.Status
+    visited = care_appointments(doctor_user).filter(
+        Q(status=Status.COMPLETED) | Q(arrived_at__isnull=False), patient=OuterRef("pk")
+    ).order_by("-date", "-start_time").values("date")[:1]
+    coming = Appointment.objects.filter(
+        membership__in=doctor_memberships(doctor_user), patient=OuterRef("pk"),
+        status__in=[Status.REQUESTED, Status.CONFIRMED], date__gte=today, arrived_at__isnull=True,
+    ).order_by("date", "start_time").values("date")[:1]
+    return people.annotate(last_visit=Subquery(visited), next_visit=Subquery(coming))
+
+
 @hospital_role_required(DOCTOR)
 def patients(request):
-    """Patients the doctor has a care relationship with, searchable, newest visit first."""
+    """Patients the doctor has a care relationship with, searchable, most recently seen first."""
     query = request.GET.get("q", "").strip()[:100]
-    last_visit = care_appointments(request.user).filter(patient=OuterRef("pk")).order_by("-date").values("date")[:1]
-    people = patients_in_care(request.user).select_related("patient_profile").annotate(last_visit=Subquery(last_visit))
+    people = _with_visits(patients_in_care(request.user).select_related("patient_profile"), request.user,
+                          local_now(request.hospital).date())
     if query:
         people = people.filter(
             Q(full_name__icontains=query) | Q(email__icontains=query) | Q(phone__icontains=query)
             | Q(patient_profile__patient_number__iexact=query)
         )
-    return render(request, "records/manage/patients.html", {
-        "query": query, "page_obj": paginate(request, people.order_by("-last_visit", "full_name")),
-    })
+    ordered = people.order_by(F("last_visit").desc(nulls_last=True), F("next_visit").asc(nulls_last=True), "full_name")
+    return render(request, "records/manage/patients.html", {"query": query, "page_obj": paginate(request, ordered)})
 
 
 @hospital_role_required(DOCTOR)
@@ -105,8 +119,7 @@ def document_download(request, patient_id, pk):
     patient = _patient_in_care(request, patient_id)
     document = get_object_or_404(MedicalDocument.objects.for_patient(patient), pk=pk)
     _open(request, patient, object_type=Kind.DOCUMENT, item=document)
-    return private_file_response(document.file, download_name=document.download_name,
-                                 content_type=CONTENT_TYPES.get(document.file_kind, "application/octet-stream"))
+    return private_file_response(document.file, stem=document.download_stem, kind=document.file_kind)
 
 
 def _readable_prescriptions(request):

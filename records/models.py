@@ -218,10 +218,9 @@ class MedicalDocument(models.Model):
         return f"Uploaded document of {self.document_date:%d %b %Y}"
 
     @property
-    def download_name(self) -> str:
-        from healthstack.files import EXTENSIONS
-
-        return f"record-{self.document_date:%Y-%m-%d}-{self.pk}.{EXTENSIONS.get(self.file_kind, 'bin')}"
+    def download_stem(self) -> str:
+        """The download's name before the extension of the detected file kind."""
+        return f"record-{self.document_date:%Y-%m-%d}-{self.pk}"
 
 
 class AppendOnlyError(Exception):
@@ -272,6 +271,11 @@ class AccessLog(models.Model):
     class Meta:
         ordering = ["-sequence"]
         indexes = [models.Index(fields=["patient", "-sequence"])]
+
+    @property
+    def role_label(self) -> str:
+        """The accessor's staff role as people read it ("Lab worker"), whatever the stored code."""
+        return Membership.Role(self.role).label if self.role in Membership.Role.values else self.role
 
     def __str__(self):
         return f"#{self.sequence} {self.accessor_id} opened {self.object_type} of {self.patient_id}"

@@ -1,13 +1,36 @@
 """Who may see which part of a patient's health record (DESIGN.md, "Roles and tenancy").
 
 - The patient sees all of it.
-- A doctor sees it while the patient has or had an appointment with one of the doctor's
-  approved memberships (a care relationship): with the patient's sharing consent on, what
-  every hospital made; with it off, only what the doctor's own hospitals made.
+- A doctor sees it while there is a care relationship (below): with the patient's sharing
+  consent on, what every hospital made; with it off, only what the doctor's own hospitals made.
 - Receptionists see appointments, never clinical data; lab workers and pharmacists reach
   clinical data only through their hospital's orders (not here).
 
-Views, templates and (later) the API and consumers all ask these predicates.
+The care relationship
+---------------------
+A doctor and a patient have a care relationship when the patient has an appointment with one
+of the doctor's doctor memberships that the hospital accepted and the patient kept:
+
+=================  =======================================================  ======
+status             how it got there                                         grants
+=================  =======================================================  ======
+awaiting_payment   booked with a fee, not paid yet                          no
+expired            the payment hold ran out                                 no
+requested          paid (or free), waiting for the hospital to accept       no
+rejected           the hospital did not accept the request                  no
+cancelled          by the patient: unpaid, while requested, or confirmed    no
+confirmed          accepted by the hospital, token given                    yes
+completed          the doctor saw the patient                               yes
+no_show            accepted, the patient did not come                       yes
+=================  =======================================================  ======
+
+…and only while that membership is approved (a suspended, rejected or pending membership
+grants nothing) at a hospital that is not suspended. A confirmed visit opens the record so the
+doctor can prepare; it stays open after the visit (completed, no-show) for follow-up. Nothing
+the hospital never accepted opens it, and a visit the patient cancelled (before the cut-off,
+so before any care) closes it again. ``Appointment.CARE_RELATIONSHIP`` and
+``AppointmentQuerySet.in_care()`` hold the rule; everything here, the doctor's patient list,
+record pages, document downloads, prescriptions, the API and chat (``chat.permissions``) ask it.
 """
 
 from dataclasses import dataclass
@@ -16,9 +39,6 @@ from django.contrib.auth import get_user_model
 
 from appointments.models import Appointment
 from hospitals.models import Hospital, Membership
-
-# Statuses that never became a visit: a hold that was never paid.
-NOT_A_CARE_RELATIONSHIP = (Appointment.Status.AWAITING_PAYMENT, Appointment.Status.EXPIRED)
 
 
 @dataclass(frozen=True)
@@ -44,14 +64,12 @@ def doctor_memberships(doctor_user):
 
 
 def care_appointments(doctor_user):
-    """Appointments that make a care relationship between ``doctor_user`` and their patient."""
-    return Appointment.objects.filter(membership__in=doctor_memberships(doctor_user)).exclude(
-        status__in=NOT_A_CARE_RELATIONSHIP
-    )
+    """Appointments that make a care relationship between ``doctor_user`` and their patient (see above)."""
+    return Appointment.objects.in_care_of(doctor_user)
 
 
 def patients_in_care(doctor_user):
-    """Users (with a patient profile) who have or had a care relationship with ``doctor_user``."""
+    """Users (with a patient profile) who have a care relationship with ``doctor_user``."""
     return get_user_model().objects.filter(
         patient_profile__isnull=False,
         pk__in=care_appointments(doctor_user).values("patient_id"),
@@ -59,8 +77,8 @@ def patients_in_care(doctor_user):
 
 
 def has_care_relationship(doctor_user, patient_user) -> bool:
-    """True when ``patient_user`` has or had an appointment (any status but an unpaid or expired hold)
-    with one of ``doctor_user``'s approved memberships."""
+    """True when ``patient_user`` has a confirmed, completed or no-show appointment with one of
+    ``doctor_user``'s approved doctor memberships at a hospital that is not suspended. One query."""
     if not (doctor_user and doctor_user.is_authenticated and patient_user):
         return False
     return care_appointments(doctor_user).filter(patient=patient_user).exists()

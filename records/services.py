@@ -223,7 +223,8 @@ def issue_prescription(*, prescription: Prescription, by) -> Prescription:
     notify(prescription.patient, "prescription_issued", {
         "doctor_name": prescription.doctor.display_name, "hospital_name": prescription.hospital.name,
         "is_correction": old is not None, "version": prescription.version,
-    }, url=reverse("records:prescription", args=[prescription.pk]))
+    }, url=reverse("records:prescription", args=[prescription.pk]),
+        group=f"appointment:{prescription.appointment_id}" if prescription.appointment_id else "")
     return prescription
 
 

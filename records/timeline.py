@@ -15,9 +15,11 @@ from appointments.models import Appointment
 from hospitals.models import Hospital
 
 from .models import MedicalDocument, Prescription, PrescriptionItem
-from .permissions import NOT_A_CARE_RELATIONSHIP, RecordScope
+from .permissions import RecordScope
 
 KINDS = ("appointment", "prescription", "document")
+# Bookings that never became a visit the record shows: a hold that was never paid.
+UNPAID_HOLDS = (Appointment.Status.AWAITING_PAYMENT, Appointment.Status.EXPIRED)
 PER_KIND_LIMIT = 300
 
 
@@ -46,7 +48,7 @@ def _prescriptions(patient, scope: RecordScope, draft_author):
 def timeline_hospitals(patient, scope: RecordScope):
     """Hospitals that appear in the part of the record ``scope`` shows (for the filter)."""
     hospitals = Hospital.objects.filter(
-        Q(appointments__patient=patient) & ~Q(appointments__status__in=NOT_A_CARE_RELATIONSHIP)
+        Q(appointments__patient=patient) & ~Q(appointments__status__in=UNPAID_HOLDS)
         | Q(prescriptions__patient=patient, prescriptions__status__in=["issued", "superseded"])
     )
     if not scope.all_hospitals:
@@ -68,7 +70,7 @@ def build_timeline(patient, *, scope: RecordScope, kind: str | None = None, hosp
         return queryset.filter(hospital_id=hospital_id) if hospital_id else queryset
 
     if "appointment" in kinds:
-        appointments = Appointment.objects.for_patient(patient).exclude(status__in=NOT_A_CARE_RELATIONSHIP)
+        appointments = Appointment.objects.for_patient(patient).exclude(status__in=UNPAID_HOLDS)
         if not scope.all_hospitals:
             appointments = appointments.filter(hospital_id__in=scope.hospital_ids)
         for appointment in narrowed(appointments).with_people().order_by("-date", "-start_time")[:PER_KIND_LIMIT]:

@@ -8,7 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from healthstack.files import CONTENT_TYPES, private_file_response
+from healthstack.files import private_file_response
 from healthstack.pdf import PdfError
 
 from . import services
@@ -96,8 +96,7 @@ def _own_document(request, pk) -> MedicalDocument:
 @login_required
 def document_download(request, pk):
     document = _own_document(request, pk)
-    return private_file_response(document.file, download_name=document.download_name,
-                                 content_type=CONTENT_TYPES.get(document.file_kind, "application/octet-stream"))
+    return private_file_response(document.file, stem=document.download_stem, kind=document.file_kind)
 
 
 @login_required

@@ -34,7 +34,8 @@ def _settings_in_subprocess(expression: str, **env) -> str:
 
 @pytest.mark.parametrize(("raw", "expected"), [("False", "False"), ("0", "False"), ("True", "True")])
 def test_settings_debug_parses_booleans(raw, expected):
-    assert _settings_in_subprocess("settings.DEBUG", DJANGO_DEBUG=raw, DJANGO_DEBUG_TOOLBAR="0") == expected
+    assert _settings_in_subprocess("settings.DEBUG", DJANGO_DEBUG=raw, DJANGO_DEBUG_TOOLBAR="0",
+                                   SSLCOMMERZ_MODE="sandbox") == expected
 
 
 def test_settings_configure_argon2_first():

@@ -69,7 +69,7 @@ def test_patient_session_is_not_cut_by_the_staff_timeout(client, patient):
 
 
 @pytest.mark.django_db
-def test_operator_approves_and_suspends_in_django_admin(client_for, hospital_admin, hospital):
+def test_operator_approves_and_suspends_in_django_admin(client_for, hospital_admin, hospital, doctor_membership):
     from accounts.models import User
 
     operator = User.objects.create_superuser(email="operator@example.test", password="x", full_name="Operator")

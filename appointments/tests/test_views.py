@@ -341,6 +341,69 @@ def test_detail_shows_token_now_serving_and_wait(client_for, patient, doctor_mem
     assert "2 patients ahead of you · about 30 minutes" in response.content.decode()
 
 
+def _queue_of_three_today(doctor_membership, patient, *, serving):
+    """Tokens 1–3 confirmed today with ``doctor_membership``; ``patient`` holds token 2."""
+    today = local_now(doctor_membership.hospital).date()
+    for token in (1, 2, 3):
+        AppointmentFactory(membership=doctor_membership, date=today, start_time=time(9 + token, 0),
+                           end_time=time(9 + token, 15), status=Status.CONFIRMED, token_number=token,
+                           patient=patient if token == 2 else PatientFactory())
+    if serving is not None:
+        QueueState.objects.create(hospital=doctor_membership.hospital, membership=doctor_membership, date=today,
+                                  now_serving=serving)
+    return Appointment.objects.get(token_number=2)
+
+
+def _queue_words(client, appointment) -> str:
+    html = client.get(reverse("appointments:detail", args=[appointment.pk])).content.decode()
+    return html.split('data-testid="queue-position">', 1)[1].split("</div>", 1)[0]
+
+
+def test_next_patient_is_told_they_are_next_until_the_doctor_calls_their_token(client_for, patient, doctor,
+                                                                                 doctor_membership):
+    mine = _queue_of_three_today(doctor_membership, patient, serving=1)
+    client = client_for(patient)
+    words = _queue_words(client, mine)  # token 1 is with the doctor
+    assert "You are next." in words and "About 15 minutes." in words and "your turn" not in words
+
+    services.complete_appointment(appointment=Appointment.objects.get(token_number=1), by=doctor)
+    words = _queue_words(client, mine)  # "now serving 1", token 1 done, token 2 not called yet
+    assert "You are next." in words and "your turn" not in words
+
+    services.call_next(membership=doctor_membership, by=doctor)
+    words = _queue_words(client, mine)
+    assert "It is your turn." in words and "You are next" not in words
+
+
+def test_first_token_before_the_doctor_calls_anyone_is_next_not_their_turn(client_for, patient, doctor,
+                                                                             doctor_membership):
+    today = local_now(doctor_membership.hospital).date()
+    mine = AppointmentFactory(membership=doctor_membership, patient=patient, date=today, status=Status.CONFIRMED,
+                              token_number=1)
+    client = client_for(patient)
+    words = _queue_words(client, mine)
+    assert "You are next." in words and "your turn" not in words
+    services.call_next(membership=doctor_membership, by=doctor)
+    assert "It is your turn." in _queue_words(client, mine)
+
+
+def test_next_patient_is_notified_they_are_next_and_of_their_turn_only_when_called(patient, doctor,
+                                                                                     doctor_membership):
+    from notifications.models import Notification
+
+    mine = _queue_of_three_today(doctor_membership, patient, serving=None)
+    services.call_next(membership=doctor_membership, by=doctor)  # token 1
+    assert list(Notification.objects.filter(user=patient).values_list("event", "title")) == [
+        ("appointment_next", "You are next: token 2 with Dr. Kamal Hossain"),
+    ]
+    services.complete_appointment(appointment=Appointment.objects.get(token_number=1), by=doctor)
+    assert not Notification.objects.filter(user=patient, event="appointment_called").exists()
+
+    services.call_next(membership=doctor_membership, by=doctor)  # token 2
+    called = Notification.objects.get(user=patient, event="appointment_called")
+    assert "will see you now" in called.title and mine.token_number == 2
+
+
 def test_patient_cancels_with_a_reason(client_for, patient, make_appointment):
     appointment = make_appointment()
     client = client_for(patient)
@@ -389,8 +452,24 @@ def test_public_display_and_state(client, hospital, doctor_membership):
 
     assert page.status_code == 200 and b'data-now-serving aria-live="polite">4<' in page.content
     assert b"<script>" not in page.content
-    assert state.json() == {"now_serving": 4, "date": today.isoformat()}
+    assert state.json() == {"now_serving": 4, "next_token": None, "date": today.isoformat()}
     assert client.get(reverse("appointments:display", args=["other", doctor_membership.pk])).status_code == 404
+
+
+def test_public_display_shows_the_token_called_next_until_it_is_called(client, patient, doctor,
+                                                                         doctor_membership):
+    hospital = doctor_membership.hospital
+    _queue_of_three_today(doctor_membership, patient, serving=1)
+    services.complete_appointment(appointment=Appointment.objects.get(token_number=1), by=doctor)
+    state_url = reverse("appointments:display-state", args=[hospital.slug, doctor_membership.pk])
+
+    page = client.get(reverse("appointments:display", args=[hospital.slug, doctor_membership.pk])).content.decode()
+    assert "You are next" in page and 'data-next-token aria-live="polite">2<' in page
+    assert (client.get(state_url).json()["now_serving"], client.get(state_url).json()["next_token"]) == (1, 2)
+
+    services.call_next(membership=doctor_membership, by=doctor)
+    state = client.get(state_url).json()
+    assert (state["now_serving"], state["next_token"]) == (2, 3)
 
 
 def test_dashboard_cards_render(patient, receptionist, doctor_membership, make_appointment, hospital):

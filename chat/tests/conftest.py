@@ -12,9 +12,10 @@ from tests.sockets import fresh_channel_layer, session_cookie, socket  # noqa: F
 
 @pytest.fixture
 def care_appointment(patient, doctor_membership):
-    """A requested appointment of ``patient`` with ``doctor``: the care relationship."""
+    """A confirmed appointment of ``patient`` with ``doctor``: the care relationship."""
     return AppointmentFactory(
-        membership=doctor_membership, patient=patient, date=local_now(doctor_membership.hospital).date() + timedelta(days=2)
+        membership=doctor_membership, patient=patient, date=local_now(doctor_membership.hospital).date() + timedelta(days=2),
+        status="confirmed", token_number=1,
     )
 
 

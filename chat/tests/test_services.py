@@ -52,10 +52,10 @@ def nothing_for(channel: str) -> bool:
 
 
 @pytest.mark.parametrize(("status", "cares"), [
-    (Status.REQUESTED, True), (Status.CONFIRMED, True), (Status.COMPLETED, True), (Status.CANCELLED, True),
-    (Status.REJECTED, True), (Status.NO_SHOW, True), (Status.AWAITING_PAYMENT, False), (Status.EXPIRED, False),
+    (Status.REQUESTED, False), (Status.CONFIRMED, True), (Status.COMPLETED, True), (Status.CANCELLED, False),
+    (Status.REJECTED, False), (Status.NO_SHOW, True), (Status.AWAITING_PAYMENT, False), (Status.EXPIRED, False),
 ])
-def test_care_relationship_counts_every_status_but_unpaid_holds(patient, doctor_membership, status, cares):
+def test_care_relationship_is_the_records_rule(patient, doctor_membership, status, cares):
     AppointmentFactory(membership=doctor_membership, patient=patient, status=status,
                        date=local_now(doctor_membership.hospital).date() + timedelta(days=1))
     assert has_care_relationship(patient_id=patient.pk, doctor_id=doctor_membership.user_id) is cares

@@ -128,6 +128,19 @@ def test_send_with_attachment_as_json_and_download_is_a_nosniff_attachment(clien
     assert b"".join(download.streaming_content).startswith(b"\x89PNG")
 
 
+def test_attachment_downloads_under_a_name_from_what_it_is(client_for, conversation):
+    client = client_for(conversation.patient)
+    response = client.post(f"/chat/{conversation.pk}/send/", {"attachment": png_upload("poly.html")},
+                           HTTP_ACCEPT="application/json")
+    assert response.status_code == 201
+    message = response.json()["message"]
+
+    download = client_for(conversation.doctor).get(message["attachment"]["url"])
+
+    assert download["Content-Disposition"] == f'attachment; filename="chat-attachment-{message["id"]}.png"'
+    assert download["Content-Type"] == "image/png"
+
+
 def test_send_refuses_a_file_that_is_not_what_it_claims(client_for, conversation):
     fake = SimpleUploadedFile("results.pdf", b"<html><script>alert(1)</script></html>", content_type="application/pdf")
     response = client_for(conversation.patient).post(f"/chat/{conversation.pk}/send/", {"attachment": fake},

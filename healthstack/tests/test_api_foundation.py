@@ -1,4 +1,7 @@
+from urllib.parse import urlsplit
+
 import pytest
+from django.core import mail
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -12,15 +15,18 @@ def api():
 
 
 @pytest.mark.django_db
-def test_register_login_profile_flow(api):
-    response = api.post("/api/v1/auth/register/", {"full_name": "Rina Paul", "email": "rina@example.test",
-                                                   "password": "Hilsa-river-2026"}, format="json")
-    assert response.status_code == 201
-    assert response.json()["user"]["patient_profile"]["patient_number"].startswith("P")
+def test_register_login_profile_flow(api, client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post("/api/v1/auth/register/", {"full_name": "Rina Paul", "email": "rina@example.test",
+                                                       "password": "Hilsa-river-2026"}, format="json")
+    assert response.status_code == 202 and "Check your email" in response.json()["detail"]
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/accounts/signup/confirm/" in line)
+    client.post(urlsplit(link.strip()).path)
 
     login = api.post("/api/v1/auth/login/", {"email": "RINA@example.test", "password": "Hilsa-river-2026"},
                      format="json")
     token = login.json()["token"]
+    assert login.json()["user"]["patient_profile"]["patient_number"].startswith("P")
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert api.get("/api/v1/me/profile/").json()["full_name"] == "Rina Paul"
 

@@ -39,6 +39,57 @@ def test_jpeg_gps_exif_is_removed():
     assert checked.content.name.endswith(".jpg") and "holiday" not in checked.content.name
 
 
+SECRET = b"SECRET-where-the-photo-was-taken"
+
+
+def jpeg_with_comment_xmp_and_icc():
+    buffer = io.BytesIO()
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:Description>' + SECRET + b"</rdf:Description></x:xmpmeta>"
+    Image.new("RGB", (20, 20), "green").save(buffer, format="JPEG", comment=SECRET, xmp=xmp,
+                                             icc_profile=b"ICC-" + SECRET)
+    return buffer.getvalue()
+
+
+def png_with_text_chunks_and_icc():
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    info.add_text("Comment", SECRET.decode())
+    info.add_text("Author", SECRET.decode(), zip=True)
+    info.add_itxt("XML:com.adobe.xmp", SECRET.decode())
+    buffer = io.BytesIO()
+    Image.new("RGBA", (20, 20), (0, 128, 0, 100)).save(buffer, format="PNG", pnginfo=info,
+                                                       icc_profile=b"ICC-" + SECRET)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("name,raw", [
+    ("photo.jpg", jpeg_with_comment_xmp_and_icc()),
+    ("scan.png", png_with_text_chunks_and_icc()),
+], ids=["jpeg", "png"])
+def test_image_comments_xmp_icc_and_text_chunks_are_removed(name, raw):
+    with Image.open(io.BytesIO(raw)) as original:
+        assert {"comment", "xmp", "icc_profile"} & set(original.info) or "Comment" in original.info
+
+    stored = check_upload(SimpleUploadedFile(name, raw), allowed=DOCUMENT_KINDS, max_mb=5).content.read()
+
+    assert SECRET not in stored
+    with Image.open(io.BytesIO(stored)) as image:
+        assert set(image.info) <= {"transparency", "jfif", "jfif_version", "jfif_unit", "jfif_density",
+                                   "dpi", "progressive", "progression"}, image.info
+        assert not image.getexif()
+        assert image.size == (20, 20)
+
+
+def test_png_transparency_survives_the_re_encoding():
+    raw = png_with_text_chunks_and_icc()
+
+    stored = check_upload(SimpleUploadedFile("logo.png", raw), allowed=DOCUMENT_KINDS, max_mb=5).content.read()
+
+    with Image.open(io.BytesIO(stored)) as image:
+        assert image.mode == "RGBA" and image.getpixel((0, 0)) == (0, 128, 0, 100)
+
+
 @pytest.mark.parametrize("name,content,allowed,kind", [
     ("report.pdf", b"%PDF-1.7\n%%EOF", DOCUMENT_KINDS, "pdf"),
     ("notes.docx", docx_bytes(), DOCUMENT_KINDS, "docx"),

@@ -62,3 +62,12 @@ class MembershipFactory(DjangoModelFactory):
     def ensure_doctor_profile(obj, create, extracted, **kwargs):
         if create and obj.role == Membership.Role.DOCTOR and not hasattr(obj.user, "doctor_profile"):
             DoctorProfileFactory(user=obj.user)
+
+
+class ListedHospitalFactory(HospitalFactory):
+    """An approved hospital patients can find: one department with one approved doctor."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    doctor = factory.RelatedFactory(MembershipFactory, factory_related_name="hospital")

@@ -110,6 +110,24 @@ def _apply(client, hospital, department, files, fee="700.00"):
 
 
 @pytest.mark.django_db
+def test_certificate_downloads_under_a_name_from_what_it_is(client_for, hospital, hospital_admin, department):
+    from accounts.tests.factories import DoctorFactory
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(png, format="PNG")
+    applicant = DoctorFactory()
+    _apply(client_for(applicant), hospital, department,
+           [SimpleUploadedFile("poly.html", png.getvalue(), content_type="text/html")])
+    certificate = DoctorCertificate.objects.get(membership__user=applicant)
+
+    download = client_for(hospital_admin).get(reverse("manage:certificate", args=[hospital.slug, certificate.pk]))
+
+    assert download["Content-Disposition"] == f'attachment; filename="certificate-{certificate.pk}.png"'
+    assert download["Content-Type"] == "image/png"
+
+
+@pytest.mark.django_db
 def test_doctor_application_approved_end_to_end(client_for, hospital, hospital_admin, department,
                                                 django_capture_on_commit_callbacks):
     from accounts.tests.factories import DoctorFactory
@@ -132,7 +150,7 @@ def test_doctor_application_approved_end_to_end(client_for, hospital, hospital_a
     download = admin.get(reverse("manage:certificate", args=[hospital.slug, certificate.pk]))
     assert download.status_code == 200
     assert download["X-Content-Type-Options"] == "nosniff"
-    assert download["Content-Disposition"].startswith("attachment")
+    assert download["Content-Disposition"] == f'attachment; filename="certificate-{certificate.pk}.pdf"'
     assert b"".join(download.streaming_content) == PDF_BYTES
 
     mail.outbox.clear()
@@ -294,6 +312,8 @@ def test_register_hospital_pending_until_operator_approves(client_for, patient):
     assert client.get(reverse("manage:dashboard", args=[hospital.slug])).status_code == 200
 
     services.approve_hospital(hospital=hospital, by=None)
+    assert client.get(reverse("hospitals:hospital-detail", args=[hospital.slug])).status_code == 404  # nothing to book
+    MembershipFactory(hospital=hospital, role="doctor")
     assert client.get(reverse("hospitals:hospital-detail", args=[hospital.slug])).status_code == 200
 
 
@@ -330,3 +350,18 @@ def test_invitation_email_states_the_expiry_day_at_the_hospital(hospital, hospit
             services.invite_staff(hospital=hospital, email="new.desk@example.test", full_name="Nadia Akter",
                                   role="receptionist", by=hospital_admin)
     assert "valid until 7 Dec 2026" in mail.outbox[-1].body
+
+
+@pytest.mark.django_db
+def test_invitation_replaces_an_unconfirmed_signup_of_the_same_email(client, hospital, hospital_admin):
+    from accounts.services import register_patient
+    from hospitals.services import invite_staff
+
+    register_patient(email="mitu@example.test", password="Squatter-pass-1", full_name="Squatter", confirmed=False)
+    invitation = invite_staff(hospital=hospital, email="mitu@example.test", full_name="Mitu Das",
+                              role="lab_worker", by=hospital_admin)
+    response = client.post(reverse("accounts:accept-invitation", args=[invitation.token]),
+                           {"password1": "Sturdy-pass-91", "password2": "Sturdy-pass-91", "phone": ""})
+    assert response["Location"] == reverse("manage:dashboard", args=[hospital.slug])
+    user = Membership.objects.get(hospital=hospital, role="lab_worker").user
+    assert user.full_name == "Mitu Das" and user.is_active and user.check_password("Sturdy-pass-91")

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from hospitals.models import Hospital
-from hospitals.tests.factories import DepartmentFactory, HospitalFactory, MembershipFactory
+from hospitals.tests.factories import DepartmentFactory, HospitalFactory, ListedHospitalFactory, MembershipFactory
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def test_hospital_search(client, directory, query, expected):
 def test_hospital_list_paginates(client, settings):
     settings.PAGE_SIZE = 5
     for n in range(12):
-        HospitalFactory(name=f"Hospital {n:02d}")
+        ListedHospitalFactory(name=f"Hospital {n:02d}")
     first = client.get(reverse("hospitals:hospital-list"))
     assert len(first.context["page_obj"]) == 5
     last = client.get(reverse("hospitals:hospital-list"), {"page": 3})

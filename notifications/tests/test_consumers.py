@@ -35,7 +35,7 @@ async def test_new_notification_reaches_only_its_users_socket(socket, patient):
     await sync_to_async(notify)(patient, "hospital_approved", {"hospital_name": "<b>Green Life</b>"}, url="/x/")
     pushed = await frame(mine)
     assert pushed["type"] == "notification"
-    assert pushed["title"] == "<b>Green Life</b> is now listed on HealthStack"
+    assert pushed["title"] == "<b>Green Life</b> is approved on HealthStack"
     assert pushed["url"] == "/x/" and pushed["unread"] == 1
     assert await theirs.receive_nothing(timeout=0.3)
     await mine.disconnect()

@@ -11,8 +11,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("status, related", [
-    ("requested", True), ("confirmed", True), ("completed", True), ("no_show", True), ("rejected", True),
-    ("cancelled", True), ("awaiting_payment", False), ("expired", False),
+    ("requested", False), ("confirmed", True), ("completed", True), ("no_show", True), ("rejected", False),
+    ("cancelled", False), ("awaiting_payment", False), ("expired", False),
 ])
 def test_care_relationship_by_appointment_status(doctor_membership, patient, status, related):
     AppointmentFactory(membership=doctor_membership, patient=patient, date=date(2025, 1, 5), status=status)

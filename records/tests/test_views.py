@@ -202,6 +202,34 @@ def test_patients_search(world, doctor, patient, hospital, client_for):
     assert "Ayesha Rahman" not in client_for(world["stranger"]).get(url).content.decode()
 
 
+def test_patients_list_last_visit_is_the_last_completed_or_arrived_one_and_next_visit_is_apart(
+        doctor_membership, doctor, patient, hospital, client_for):
+    from appointments.slots import local_now
+
+    now = local_now(hospital)
+    today = now.date()
+    visit = dict(membership=doctor_membership, start_time=time(9), end_time=time(9, 15))
+    AppointmentFactory(patient=patient, date=date(2025, 1, 5), status="completed", token_number=1, **visit)
+    AppointmentFactory(patient=patient, date=today + timedelta(days=5), status="confirmed", token_number=1, **visit)
+    AppointmentFactory(patient=patient, date=today + timedelta(days=9), status="cancelled", **visit)
+    AppointmentFactory(patient=patient, date=today + timedelta(days=7), status="requested", **visit)
+    arrived = PatientFactory(full_name="Arrived Today")
+    AppointmentFactory(patient=arrived, date=today, status="confirmed", token_number=1, arrived_at=now, **visit)
+    first_time = PatientFactory(full_name="First Time")
+    AppointmentFactory(patient=first_time, date=today + timedelta(days=2), status="confirmed", token_number=1, **visit)
+
+    response = client_for(doctor).get(f"/manage/{hospital.slug}/patients/")
+    rows = {person.full_name: (person.last_visit, person.next_visit) for person in response.context["page_obj"]}
+    assert rows == {
+        "Ayesha Rahman": (date(2025, 1, 5), today + timedelta(days=5)),
+        "Arrived Today": (today, None),
+        "First Time": (None, today + timedelta(days=2)),
+    }
+    assert list(rows) == ["Arrived Today", "Ayesha Rahman", "First Time"]  # most recently seen first
+    page = response.content.decode()
+    assert "5 Jan 2025" in page and "Next visit" in page
+
+
 def _patients_in_care(doctor_membership, n):
     for i in range(n):
         AppointmentFactory(membership=doctor_membership, patient=PatientFactory(), date=date(2025, 1, 1) + timedelta(i),

@@ -205,15 +205,14 @@
   window.HealthStack = {
     csrfToken: csrfToken,
     setUnreadCount: function (count) {
-      var badge = document.getElementById("nav-unread-badge");
-      if (!badge) return;
+      /* every badge: the navbar's and the phone bell's beside the menu toggler */
       var n = parseInt(count, 10) || 0;
-      badge.textContent = String(n);
-      var label = document.createElement("span");
-      label.className = "visually-hidden";
-      label.textContent = " unread notifications";
-      badge.appendChild(label);
-      badge.classList.toggle("d-none", n <= 0);
+      document.querySelectorAll("[data-unread-badge]").forEach(function (badge) {
+        var label = badge.querySelector(".visually-hidden");
+        badge.textContent = String(n);
+        if (label) badge.appendChild(label);
+        badge.classList.toggle("d-none", n <= 0);
+      });
     }
   };
 })();

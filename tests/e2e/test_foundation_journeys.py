@@ -6,11 +6,12 @@ from playwright.sync_api import expect
 
 from hospitals.models import Membership
 from hospitals.tests.factories import DepartmentFactory, HospitalFactory, MembershipFactory
+from tests.e2e.steps import confirm_signup_from_email
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def test_visitor_signs_up_searches_by_city_and_opens_a_doctor(page):
+def test_visitor_signs_up_searches_by_city_and_opens_a_doctor(page, sent_emails):
     sylhet = HospitalFactory(name="Surma Valley Hospital", slug="surma-valley", city="Sylhet")
     HospitalFactory(name="Dhaka Lakeside Hospital", slug="dhaka-lakeside", city="Dhaka")
     skin = DepartmentFactory(hospital=sylhet, name="Dermatology", slug="dermatology")
@@ -24,6 +25,7 @@ def test_visitor_signs_up_searches_by_city_and_opens_a_doctor(page):
     page.locator("#id_password1").fill("Monsoon-river-42")
     page.get_by_label("Repeat password").fill("Monsoon-river-42")
     page.get_by_role("button", name="Create account").click()
+    confirm_signup_from_email(page, sent_emails, "nusrat@example.test")
     expect(page.get_by_text("Welcome to HealthStack")).to_be_visible()
     expect(page.get_by_role("heading", name="Hello, Nusrat")).to_be_visible()
 
@@ -42,7 +44,7 @@ def test_visitor_signs_up_searches_by_city_and_opens_a_doctor(page):
     expect(page.get_by_text("BDT 500.00").first).to_be_visible()
 
 
-def test_doctor_signs_up_applies_and_admin_approves(new_context):
+def test_doctor_signs_up_applies_and_admin_approves(new_context, sent_emails):
     hospital = HospitalFactory(name="Green Life Hospital", slug="green-life")
     DepartmentFactory(hospital=hospital, name="Cardiology", slug="cardiology")
     admin = MembershipFactory(hospital=hospital, role="admin", user__full_name="Nasrin Akter").user
@@ -58,6 +60,7 @@ def test_doctor_signs_up_applies_and_admin_approves(new_context):
     doctor_page.get_by_label("Registration number").fill("BMDC-A-55555")
     doctor_page.get_by_label("Years of practice").fill("9")
     doctor_page.get_by_role("button", name="Create doctor account").click()
+    confirm_signup_from_email(doctor_page, sent_emails, "dr.tanvir@example.test")
     expect(doctor_page.get_by_text("Your doctor account is ready")).to_be_visible()
 
     doctor_page.goto("/me/applications/")
@@ -77,7 +80,7 @@ def test_doctor_signs_up_applies_and_admin_approves(new_context):
     href = admin_page.get_by_role("link", name="bmdc-certificate.pdf").get_attribute("href")
     certificate = admin_page.request.get(href)
     assert certificate.ok and certificate.body() == PDF_BYTES
-    assert 'attachment; filename="bmdc-certificate.pdf"' == certificate.headers["content-disposition"]
+    assert re.fullmatch(r'attachment; filename="certificate-\d+\.pdf"', certificate.headers["content-disposition"])
     assert doctor_page.request.get(href).status == 404
     admin_page.get_by_label("Consultation fee").fill("800")
     admin_page.get_by_role("button", name="Approve Dr. Tanvir Ahmed").click()
@@ -89,3 +92,31 @@ def test_doctor_signs_up_applies_and_admin_approves(new_context):
     doctor_page.goto("/dashboard/")
     expect(doctor_page).to_have_url(re.compile(r"/manage/green-life/$"))
     expect(doctor_page.get_by_role("heading", name="Green Life Hospital")).to_be_visible()
+
+
+def test_patient_reviews_and_revokes_api_tokens_on_a_phone(new_context, patient):
+    from accounts.models import ApiToken
+    from accounts.services import issue_api_token
+
+    _, phone_key = issue_api_token(user=patient, client="HealthStack Android 2.1")
+    issue_api_token(user=patient, client="Clinic kiosk 1.0")
+
+    page = new_context(user=patient, viewport={"width": 360, "height": 740}).new_page()
+    page.goto("/me/profile/")
+    page.get_by_role("link", name="API tokens").click()
+    expect(page.get_by_role("heading", name="API tokens")).to_be_visible()
+    expect(page.get_by_text("HealthStack Android 2.1")).to_be_visible()
+    expect(page.get_by_text("Never used")).to_have_count(2)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert phone_key not in page.content()
+
+    page.on("dialog", lambda dialog: dialog.accept())
+    row = page.locator(".list-group-item", has_text="HealthStack Android 2.1")
+    row.get_by_role("button", name="Revoke").click()
+    expect(page.get_by_text("The token was revoked")).to_be_visible()
+    expect(page.get_by_text("HealthStack Android 2.1")).to_have_count(0)
+    expect(page.get_by_text("Clinic kiosk 1.0")).to_be_visible()
+
+    page.get_by_role("button", name="Revoke all").click()
+    expect(page.get_by_text("No API tokens")).to_be_visible()
+    assert not ApiToken.objects.filter(user=patient).exists()

@@ -28,7 +28,7 @@ def _still_same_page(page) -> bool:
 
 def test_patient_and_doctor_chat_live_and_html_stays_text(new_context, patient, doctor_membership):
     doctor = doctor_membership.user
-    AppointmentFactory(membership=doctor_membership, patient=patient,
+    AppointmentFactory(membership=doctor_membership, patient=patient, status="confirmed", token_number=1,
                        date=local_now(doctor_membership.hospital).date() + timedelta(days=1))
     conversation = ConversationFactory(patient=patient, doctor=doctor)
 
@@ -103,7 +103,7 @@ def test_reception_board_and_patient_page_update_without_reload(new_context):
 def test_chat_room_still_sends_when_websockets_are_down(new_context, patient, doctor_membership):
     from chat.models import Message
 
-    AppointmentFactory(membership=doctor_membership, patient=patient,
+    AppointmentFactory(membership=doctor_membership, patient=patient, status="confirmed", token_number=1,
                        date=local_now(doctor_membership.hospital).date() + timedelta(days=1))
     conversation = ConversationFactory(patient=patient, doctor=doctor_membership.user)
     page = new_context(user=patient).new_page()
