@@ -8,9 +8,13 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from healthstack.api import text_fields
+
 from . import services
 from .forms import PatientProfileForm, PatientSignupForm
 from .models import PatientProfile, User
+
+REGISTER_FIELDS = ["full_name", "email", "phone", "password", "date_of_birth", "sex"]
 
 
 def form_errors(form) -> dict:
@@ -24,6 +28,16 @@ class PatientProfileSerializer(serializers.ModelSerializer):
         fields = ["patient_number", "date_of_birth", "sex", "blood_group", "address", "emergency_contact_name",
                   "emergency_contact_phone", "sharing_consent"]
         read_only_fields = ["patient_number", "sharing_consent"]
+
+
+class ProfileUpdateSerializer(PatientProfileSerializer):
+    """What PATCH /me/profile/ takes: name and phone beside the patient profile's fields."""
+
+    full_name = serializers.CharField(max_length=150)
+    phone = serializers.CharField(max_length=20, allow_blank=True)
+
+    class Meta(PatientProfileSerializer.Meta):
+        fields = ["full_name", "phone", *PatientProfileSerializer.Meta.fields]
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -61,7 +75,7 @@ class RegisterView(APIView):
 
     @extend_schema(request=RegisterSerializer, responses={201: TokenSerializer})
     def post(self, request):
-        data = request.data
+        data = text_fields(request.data, REGISTER_FIELDS)
         form = PatientSignupForm({
             "full_name": data.get("full_name", ""), "email": data.get("email", ""), "phone": data.get("phone", ""),
             "password1": data.get("password", ""), "password2": data.get("password", ""),
@@ -114,13 +128,13 @@ class ProfileView(APIView):
     def get(self, request):
         return Response(UserSerializer(request.user).data)
 
-    @extend_schema(request=PatientProfileSerializer, responses=UserSerializer)
+    @extend_schema(request=ProfileUpdateSerializer, responses=UserSerializer)
     def patch(self, request):
         user = request.user
         profile = services.ensure_patient_profile(user=user)
         current = {"full_name": user.full_name, "phone": user.phone}
         current.update({name: getattr(profile, name) for name in PatientProfileForm.profile_fields})
-        merged = {**current, **{k: v for k, v in request.data.items() if k in current}}
+        merged = {**current, **text_fields(request.data, current)}
         form = PatientProfileForm({k: ("" if v is None else v) for k, v in merged.items()})
         if not form.is_valid():
             return Response(form_errors(form), status=status.HTTP_400_BAD_REQUEST)
