@@ -41,7 +41,8 @@ class ProfileUpdateSerializer(PatientProfileSerializer):
 
 
 class UserSerializer(serializers.ModelSerializer):
-    patient_profile = PatientProfileSerializer(read_only=True)
+    patient_profile = PatientProfileSerializer(read_only=True, allow_null=True,
+                                               help_text="null for a user who is not a patient.")
     is_doctor = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -102,6 +103,7 @@ class LoginView(APIView):
     """Exchange email and password for an API token (lockout rules apply)."""
 
     permission_classes = [AllowAny]
+    may_lock_out = True
 
     @extend_schema(request=LoginSerializer, responses={200: TokenSerializer})
     def post(self, request):
