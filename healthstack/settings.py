@@ -209,6 +209,8 @@ SPECTACULAR_SETTINGS = {
                    "Errors are JSON: {field: [messages]} or {detail: message}.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Request bodies get their own components, so an upload is documented as a file (binary).
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

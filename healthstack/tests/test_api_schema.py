@@ -122,4 +122,4 @@ def test_schema_documents_the_errors_of_every_operation():
     login = schema["paths"]["/api/v1/auth/login/"]["post"]["responses"]
     assert login["429"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/FieldErrors"}
     profile_update = schema["paths"]["/api/v1/me/profile/"]["patch"]["requestBody"]["content"]["application/json"]
-    assert profile_update["schema"] == {"$ref": "#/components/schemas/PatchedProfileUpdate"}
+    assert profile_update["schema"] == {"$ref": "#/components/schemas/PatchedProfileUpdateRequest"}
