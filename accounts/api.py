@@ -12,7 +12,7 @@ from healthstack.api import text_fields
 
 from . import services
 from .forms import PatientProfileForm, PatientSignupForm
-from .models import PatientProfile, User
+from .models import PatientProfile, User, phone_validator
 
 REGISTER_FIELDS = ["full_name", "email", "phone", "password", "date_of_birth", "sex"]
 
@@ -34,7 +34,7 @@ class ProfileUpdateSerializer(PatientProfileSerializer):
     """What PATCH /me/profile/ takes: name and phone beside the patient profile's fields."""
 
     full_name = serializers.CharField(max_length=150)
-    phone = serializers.CharField(max_length=20, allow_blank=True)
+    phone = serializers.CharField(max_length=20, allow_blank=True, validators=[phone_validator])
 
     class Meta(PatientProfileSerializer.Meta):
         fields = ["full_name", "phone", *PatientProfileSerializer.Meta.fields]
@@ -51,12 +51,12 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class RegisterSerializer(serializers.Serializer):
-    full_name = serializers.CharField()
+    full_name = serializers.CharField(max_length=150)
     email = serializers.EmailField()
-    phone = serializers.CharField(required=False, allow_blank=True)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=20, validators=[phone_validator])
     password = serializers.CharField(write_only=True)
     date_of_birth = serializers.DateField(required=False, allow_null=True)
-    sex = serializers.CharField(required=False, allow_blank=True)
+    sex = serializers.ChoiceField(PatientProfile.Sex.choices, required=False, allow_blank=True)
 
 
 class LoginSerializer(serializers.Serializer):

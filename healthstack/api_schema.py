@@ -7,7 +7,7 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
 # DRF writes times as 09:30 or 09:30:00 with no offset; OpenAPI's "time" format demands one.
-TIME_PATTERN = r"^\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$"
+TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 _DETAIL = {"type": "string"}
