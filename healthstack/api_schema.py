@@ -62,7 +62,9 @@ class HealthStackAutoSchema(AutoSchema):
         unsafe = self.method not in SAFE_METHODS
         parameters = [p for p in self._get_parameters() if p.get("in") in ("query", "path")]
         query = {p["name"] for p in parameters if p["in"] == "query"}
-        public = all(issubclass(permission, AllowAny) for permission in self.view.permission_classes)
+        # A composed permission (IsAuthenticated | ...) is an operand, not a class: treat it as not public.
+        public = all(isinstance(permission, type) and issubclass(permission, AllowAny)
+                     for permission in self.view.permission_classes)
         codes = ["401"]
         if unsafe or query - {"page"}:
             codes.append("400")
