@@ -8,9 +8,13 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from healthstack.api import text_fields
+
 from . import services
 from .forms import PatientProfileForm, PatientSignupForm
-from .models import PatientProfile, User
+from .models import PatientProfile, User, phone_validator
+
+REGISTER_FIELDS = ["full_name", "email", "phone", "password", "date_of_birth", "sex"]
 
 
 def form_errors(form) -> dict:
@@ -26,8 +30,19 @@ class PatientProfileSerializer(serializers.ModelSerializer):
         read_only_fields = ["patient_number", "sharing_consent"]
 
 
+class ProfileUpdateSerializer(PatientProfileSerializer):
+    """What PATCH /me/profile/ takes: name and phone beside the patient profile's fields."""
+
+    full_name = serializers.CharField(max_length=150)
+    phone = serializers.CharField(max_length=20, allow_blank=True, validators=[phone_validator])
+
+    class Meta(PatientProfileSerializer.Meta):
+        fields = ["full_name", "phone", *PatientProfileSerializer.Meta.fields]
+
+
 class UserSerializer(serializers.ModelSerializer):
-    patient_profile = PatientProfileSerializer(read_only=True)
+    patient_profile = PatientProfileSerializer(read_only=True, allow_null=True,
+                                               help_text="null for a user who is not a patient.")
     is_doctor = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -36,12 +51,12 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class RegisterSerializer(serializers.Serializer):
-    full_name = serializers.CharField()
+    full_name = serializers.CharField(max_length=150)
     email = serializers.EmailField()
-    phone = serializers.CharField(required=False, allow_blank=True)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=20, validators=[phone_validator])
     password = serializers.CharField(write_only=True)
     date_of_birth = serializers.DateField(required=False, allow_null=True)
-    sex = serializers.CharField(required=False, allow_blank=True)
+    sex = serializers.ChoiceField(PatientProfile.Sex.choices, required=False, allow_blank=True)
 
 
 class LoginSerializer(serializers.Serializer):
@@ -79,7 +94,7 @@ class RegisterView(APIView):
 
     @extend_schema(request=RegisterSerializer, responses={202: SignupSentSerializer})
     def post(self, request):
-        data = request.data
+        data = text_fields(request.data, REGISTER_FIELDS)
         form = PatientSignupForm({
             "full_name": data.get("full_name", ""), "email": data.get("email", ""), "phone": data.get("phone", ""),
             "password1": data.get("password", ""), "password2": data.get("password", ""),
@@ -104,6 +119,7 @@ class LoginView(APIView):
     """Exchange email and password for an API token (lockout rules apply)."""
 
     permission_classes = [AllowAny]
+    may_lock_out = True
 
     @extend_schema(request=LoginSerializer, responses={200: TokenSerializer})
     def post(self, request):
@@ -141,13 +157,13 @@ class ProfileView(APIView):
     def get(self, request):
         return Response(UserSerializer(request.user).data)
 
-    @extend_schema(request=PatientProfileSerializer, responses=UserSerializer)
+    @extend_schema(request=ProfileUpdateSerializer, responses=UserSerializer)
     def patch(self, request):
         user = request.user
         profile = services.ensure_patient_profile(user=user)
         current = {"full_name": user.full_name, "phone": user.phone}
         current.update({name: getattr(profile, name) for name in PatientProfileForm.profile_fields})
-        merged = {**current, **{k: v for k, v in request.data.items() if k in current}}
+        merged = {**current, **text_fields(request.data, current)}
         form = PatientProfileForm({k: ("" if v is None else v) for k, v in merged.items()})
         if not form.is_valid():
             return Response(form_errors(form), status=status.HTTP_400_BAD_REQUEST)

@@ -3,6 +3,7 @@
 from datetime import date
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView, RetrieveAPIView
@@ -61,7 +62,8 @@ class FreeSlots(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(parameters=[OpenApiParameter("date", str, required=True)], responses=SlotSerializer(many=True))
+    @extend_schema(parameters=[OpenApiParameter("date", OpenApiTypes.DATE, required=True)],
+                   responses=SlotSerializer(many=True))
     def get(self, request, membership_id):
         membership = get_object_or_404(Membership.objects.bookable().select_related("hospital"), pk=membership_id)
         try:
@@ -133,7 +135,7 @@ class DeskAppointments(DeskMixin, ListAPIView):
 
     serializer_class = AppointmentSerializer
 
-    @extend_schema(parameters=[OpenApiParameter("date", str)])
+    @extend_schema(parameters=[OpenApiParameter("date", OpenApiTypes.DATE)])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 

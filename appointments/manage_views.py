@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from healthstack.lookups import get_by_id_or_404
 from hospitals.models import Membership
 from hospitals.permissions import has_role, hospital_role_required
 
@@ -38,7 +39,7 @@ def _scheduled_doctor(request, doctor_id) -> Membership | None:
     doctors = Membership.objects.for_hospital(request.hospital).doctors().with_people()
     if has_role(request, Role.ADMIN):
         if doctor_id:
-            return get_object_or_404(doctors, pk=doctor_id)
+            return get_by_id_or_404(doctors, doctor_id)
         if request.membership.role == Role.DOCTOR:
             return request.membership
         return doctors.approved().order_by("user__full_name").first()

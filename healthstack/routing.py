@@ -1,9 +1,9 @@
 # Websocket routes of every app, gathered here; asgi.py wraps them in the origin check and auth.
-from django.urls import path
+from django.urls import path, re_path
 
 from appointments import consumers as appointment_consumers
 from chat.consumers import ChatConsumer
-from notifications.consumers import NotificationConsumer
+from notifications.consumers import NotFoundConsumer, NotificationConsumer
 
 websocket_urlpatterns = [
     path("ws/notifications/", NotificationConsumer.as_asgi()),
@@ -12,4 +12,6 @@ websocket_urlpatterns = [
     path("ws/manage/<slug:hospital_slug>/reception/", appointment_consumers.ReceptionConsumer.as_asgi()),
     path("ws/manage/<slug:hospital_slug>/queue/", appointment_consumers.QueueConsumer.as_asgi()),
     path("ws/display/<slug:hospital_slug>/<int:membership_id>/", appointment_consumers.DisplayConsumer.as_asgi()),
+    # Last: every other path closes with 4404 instead of raising "No route found" (a server error).
+    re_path(r"", NotFoundConsumer.as_asgi()),
 ]

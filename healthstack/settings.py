@@ -205,7 +205,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": [
+        "healthstack.api.ObjectJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "healthstack.api_schema.HealthStackAutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
 }
@@ -228,6 +233,8 @@ SPECTACULAR_SETTINGS = {
                    "Errors are JSON: {field: [messages]} or {detail: message}.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Request bodies get their own components, so an upload is documented as a file (binary).
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

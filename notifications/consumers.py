@@ -26,6 +26,14 @@ class Refused(Exception):
         self.code = code
 
 
+class NotFoundConsumer(AsyncWebsocketConsumer):
+    """Any socket path no route matches (/ws/other/, /ws/chat/abc/): closed with 4404, not a server error."""
+
+    async def connect(self):
+        await self.accept()
+        await self.close(code=realtime.CLOSE_NOT_FOUND)
+
+
 class LiveConsumer(AsyncWebsocketConsumer):
     """A signed-in user's socket that joins the groups ``authorize`` returns.
 

@@ -30,7 +30,7 @@ class PrescriptionItemSerializer(serializers.ModelSerializer):
 class PrescriptionSerializer(serializers.ModelSerializer):
     hospital = serializers.CharField(source="hospital.name")
     doctor = serializers.CharField(source="membership.user.full_name")
-    verification_code = serializers.CharField(source="document_code.code", default=None)
+    verification_code = serializers.CharField(source="document_code.code", default=None, allow_null=True)
     items = PrescriptionItemSerializer(many=True)
     pdf_url = serializers.SerializerMethodField()
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from appointments.models import Appointment
 from appointments.slots import local_now
 from healthstack.files import private_file_response
+from healthstack.lookups import get_by_id_or_404
 from healthstack.pdf import PdfError
 from hospitals.models import Membership
 from hospitals.permissions import hospital_role_required
@@ -40,9 +41,7 @@ def _open(request, patient, **kwargs):
 
 
 def _patient_in_care(request, patient_id):
-    if not str(patient_id or "").isdigit():
-        raise Http404("No such patient.")
-    return get_object_or_404(patients_in_care(request.user).select_related("patient_profile"), pk=patient_id)
+    return get_by_id_or_404(patients_in_care(request.user).select_related("patient_profile"), patient_id)
 
 
 def _clinical_profile(patient):
@@ -165,7 +164,7 @@ def prescription_new(request):
     appointment = None
     if request.GET.get("appointment"):
         mine = Appointment.objects.for_hospital(request.hospital).for_membership(request.membership)
-        appointment = get_object_or_404(mine.filter(patient=patient), pk=request.GET["appointment"])
+        appointment = get_by_id_or_404(mine.filter(patient=patient), request.GET["appointment"])
     _open(request, patient, label="Health record (writing a prescription)")
     form = PrescriptionForm(request.POST or None)
     formset = item_formset(request.POST or None)

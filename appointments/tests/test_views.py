@@ -225,6 +225,19 @@ def test_doctor_cannot_touch_a_colleagues_schedule(client_for, doctor, hospital)
     assert ScheduleRule.objects.filter(pk=rule.pk).exists()
 
 
+@pytest.mark.parametrize("doctor_id", ["abc", "1.5", "-1", "\u00b2", "99999999999999999999999"])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_schedule_with_a_malformed_doctor_id_is_not_found(client_for, hospital_admin, doctor, hospital, method,
+                                                          doctor_id):
+    url = reverse("desk:schedule", args=[hospital.slug])
+    for user in (hospital_admin, doctor):
+        client = client_for(user)
+        data = {"doctor": doctor_id} if method == "get" else _rule_post(doctor_id)
+        response = getattr(client, method)(url, data)
+        assert response.status_code == 404
+    assert not ScheduleRule.objects.exists()
+
+
 def test_admin_cannot_pick_another_hospitals_doctor(client_for, hospital_admin, hospital, other_hospital):
     elsewhere = MembershipFactory(hospital=other_hospital)
     url = reverse("desk:schedule", args=[hospital.slug])

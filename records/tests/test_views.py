@@ -144,6 +144,13 @@ MANAGE_PAGES = ["patients/", "patients/{patient}/", "prescriptions/new/?patient=
                 "prescriptions/{rx}/edit/", "prescriptions/{rx}/pdf/"]
 
 
+@pytest.mark.parametrize("query", ["patient=abc", "patient=1.5", "patient=\u00b2", "patient={patient}&appointment=abc",
+                                   "patient={patient}&appointment=1.5"])
+def test_new_prescription_with_a_malformed_id_is_not_found(query, world, hospital, patient, doctor, client_for):
+    url = f"/manage/{hospital.slug}/prescriptions/new/?" + query.format(patient=patient.pk)
+    assert client_for(doctor).get(url).status_code == 404
+
+
 @pytest.mark.parametrize("page", MANAGE_PAGES)
 def test_manage_url_matrix(page, world, hospital, patient, doctor, receptionist, other_doctor, client,
                            client_for):

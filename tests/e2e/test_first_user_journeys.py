@@ -4,8 +4,10 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.e2e.steps import confirm_signup_from_email
 
-def test_visitor_registering_a_hospital_signs_up_and_lands_on_the_registration_form(page):
+
+def test_visitor_registering_a_hospital_signs_up_and_lands_on_the_registration_form(page, sent_emails):
     page.goto("/")
     page.get_by_role("link", name="Register your hospital").click()
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/hospitals/register/$"))
@@ -16,6 +18,7 @@ def test_visitor_registering_a_hospital_signs_up_and_lands_on_the_registration_f
     page.locator("#id_password1").fill("Padma-bridge-2024")
     page.get_by_label("Repeat password").fill("Padma-bridge-2024")
     page.get_by_role("button", name="Create account").click()
+    confirm_signup_from_email(page, sent_emails, "rafiq@example.test")
 
     expect(page).to_have_url(re.compile(r"/hospitals/register/$"))
     expect(page.get_by_role("heading", name="Register your hospital")).to_be_visible()

@@ -1,0 +1,40 @@
+"""What every /api/v1/ endpoint shares: the JSON body parser and the text-field input check.
+
+The schema generator is in api_schema.py (DRF loads it lazily; this module is loaded with
+DRF's settings and must not import drf-spectacular).
+"""
+
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ParseError, ValidationError
+from rest_framework.parsers import JSONParser
+
+
+class ObjectJSONParser(JSONParser):
+    """JSON bodies must be one object of fields; a list, string, number or null is a 400."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = super().parse(stream, media_type, parser_context)
+        if not isinstance(data, dict):
+            raise ParseError(_('Send the fields as one JSON object, such as {"name": "value"}.'))
+        return data
+
+
+def text_fields(data, names) -> dict:
+    """The ``names`` present in an API body, for a Django form that expects text.
+
+    A Django form turns a list or an object into its Python repr (``['x']``) or fails inside;
+    so anything but text, a number or null is refused here, as DRF's own CharField does.
+    Raises ValidationError ({field: [message]}, a 400) naming every such field.
+    """
+    values, errors = {}, {}
+    for name in names:
+        if name not in data:
+            continue
+        value = data.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int, float))):
+            errors[name] = [_("Give a text value here, not a list, an object or true/false.")]
+        else:
+            values[name] = value
+    if errors:
+        raise ValidationError(errors)
+    return values

@@ -1,0 +1,75 @@
+"""Fixtures for the API-wide tests: one of everything a path can name, and a client per kind of user."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.tests.factories import PASSWORD
+from appointments.slots import local_now
+from appointments.tests.factories import AppointmentFactory, ScheduleRuleFactory
+from records import services as record_services
+from records.tests.factories import MedicalDocumentFactory, PrescriptionFactory, PrescriptionItemFactory
+
+
+class ApiWorld:
+    """Real ids and slugs for /api/v1/ paths, all owned by ``patient`` at ``hospital``.
+
+    ``value(name, path)``: what fills the placeholder ``name`` in ``path`` (a URLconf route or a
+    schema template); an id is picked by the collection it follows (``appointments/<int:pk>``).
+    """
+
+    def __init__(self, *, hospital_slug, membership_id, ids):
+        self.slugs = {"slug": hospital_slug, "hospital_slug": hospital_slug, "membership_id": membership_id}
+        self.ids = ids
+
+    def value(self, name, path):
+        if name in self.slugs:
+            return self.slugs[name]
+        collection = re.findall(r"([a-z_]+)/[<{]", path)[-1]
+        return self.ids[collection]
+
+    def fill(self, route) -> str:
+        """A URLconf route ("api/v1/doctors/<int:pk>/") as a real path ("/api/v1/doctors/3/")."""
+        return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(self.value(m.group(1), route)), route)
+
+
+@pytest.fixture
+def api_world(patient, doctor, doctor_membership, receptionist):
+    day = local_now(doctor_membership.hospital).date() + timedelta(days=3)
+    ScheduleRuleFactory(membership=doctor_membership, weekday=day.weekday())
+    appointment = AppointmentFactory(membership=doctor_membership, patient=patient, date=day)
+    prescription = PrescriptionFactory(membership=doctor_membership, patient=patient)
+    PrescriptionItemFactory(prescription=prescription)
+    record_services.issue_prescription(prescription=prescription, by=doctor)
+    document = MedicalDocumentFactory(patient=patient)
+    return ApiWorld(hospital_slug=doctor_membership.hospital.slug, membership_id=doctor_membership.pk, ids={
+        "doctors": doctor.doctor_profile.pk, "prescriptions": prescription.pk, "documents": document.pk,
+        "appointments": appointment.pk,
+    })
+
+
+@pytest.fixture
+def api_tokens(patient, receptionist):
+    """{"anonymous": None, "patient": key, "receptionist": key}, keys from the API's own log-in."""
+    from django.core.cache import cache
+
+    cache.clear()  # a rate limit counted by an earlier test must not refuse these log-ins
+    tokens = {"anonymous": None}
+    for name, user in (("patient", patient), ("receptionist", receptionist)):
+        login = APIClient().post("/api/v1/auth/login/", {"email": user.email, "password": PASSWORD}, format="json")
+        assert login.status_code == 200, login.content
+        tokens[name] = login.json()["token"]
+    return tokens
+
+
+@pytest.fixture
+def api_clients(api_tokens):
+    """An APIClient per kind of user: anonymous, a patient, a receptionist (Authorization: Token <key>)."""
+    clients = {}
+    for name, token in api_tokens.items():
+        clients[name] = APIClient()
+        if token:
+            clients[name].credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return clients
