@@ -1,6 +1,8 @@
 """The API's token authentication: django-rest-knox's, plus expiry by idleness for hospital staff."""
 
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from knox.auth import TokenAuthentication
 
 from . import services
@@ -16,3 +18,13 @@ class ExpiringTokenAuthentication(TokenAuthentication):
         user, auth_token = super().validate_user(auth_token)
         services.record_api_token_use(token=auth_token, now=timezone.now())
         return user, auth_token
+
+
+class ExpiringTokenScheme(OpenApiAuthenticationExtension):
+    """How the OpenAPI schema describes ``ExpiringTokenAuthentication``: ``Authorization: Token <key>``."""
+
+    target_class = ExpiringTokenAuthentication
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Token")

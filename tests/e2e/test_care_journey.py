@@ -12,7 +12,7 @@ from appointments.models import QueueState
 from appointments.slots import local_now
 from appointments.tests.factories import AppointmentFactory, ScheduleRuleFactory
 from hospitals.tests.factories import DepartmentFactory, HospitalFactory, MembershipFactory
-from tests.e2e.steps import confirm_signup_from_email
+from tests.e2e.steps import sign_up_patient
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -35,12 +35,7 @@ def test_a_booking_cancelled_before_payment_opens_nothing_to_the_doctor(new_cont
     page = new_context().new_page()
     page.on("dialog", lambda dialog: dialog.accept())
     page.goto("/accounts/signup/")
-    page.get_by_label("Full name").fill("Nusrat Jahan")
-    page.get_by_label("Email").fill("nusrat@example.test")
-    page.locator("#id_password1").fill("Monsoon-river-42")
-    page.get_by_label("Repeat password").fill("Monsoon-river-42")
-    page.get_by_role("button", name="Create account").click()
-    confirm_signup_from_email(page, sent_emails, "nusrat@example.test")
+    sign_up_patient(page, sent_emails, full_name="Nusrat Jahan", email="nusrat@example.test", password="Monsoon-river-42")
     expect(page.get_by_text("Welcome to HealthStack")).to_be_visible()
 
     page.goto("/me/records/upload/")
@@ -108,4 +103,4 @@ def test_the_next_patient_is_next_until_the_doctor_calls_their_token(new_context
     expect(display.locator("[data-now-serving]")).to_have_text("2")  # the screen polls and hears the call
     expect(display.locator("[data-next]")).to_be_hidden()  # nobody is waiting after token 2
     patient_page.goto("/notifications/")
-    expect(patient_page.get_by_text("Token 2: Dr. Kamal Hossain will see you now", exact=True)).to_be_visible()
+    expect(patient_page.locator("strong", has_text="Token 2: Dr. Kamal Hossain will see you now")).to_be_visible()

@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.steps import confirm_signup_from_email
+from tests.e2e.steps import sign_up_patient
 
 
 def test_visitor_registering_a_hospital_signs_up_and_lands_on_the_registration_form(page, sent_emails):
@@ -13,12 +13,7 @@ def test_visitor_registering_a_hospital_signs_up_and_lands_on_the_registration_f
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/hospitals/register/$"))
 
     page.get_by_role("link", name="Create an account").click()
-    page.get_by_label("Full name").fill("Rafiq Islam")
-    page.get_by_label("Email").fill("rafiq@example.test")
-    page.locator("#id_password1").fill("Padma-bridge-2024")
-    page.get_by_label("Repeat password").fill("Padma-bridge-2024")
-    page.get_by_role("button", name="Create account").click()
-    confirm_signup_from_email(page, sent_emails, "rafiq@example.test")
+    sign_up_patient(page, sent_emails, full_name="Rafiq Islam", email="rafiq@example.test", password="Padma-bridge-2024")
 
     expect(page).to_have_url(re.compile(r"/hospitals/register/$"))
     expect(page.get_by_role("heading", name="Register your hospital")).to_be_visible()

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from hospitals.models import Membership
 from hospitals.tests.factories import DepartmentFactory, HospitalFactory, MembershipFactory
-from tests.e2e.steps import confirm_signup_from_email
+from tests.e2e.steps import confirm_signup_from_email, sign_up_patient
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -20,12 +20,7 @@ def test_visitor_signs_up_searches_by_city_and_opens_a_doctor(page, sent_emails)
 
     page.goto("/")
     page.get_by_role("link", name="Sign up").first.click()
-    page.get_by_label("Full name").fill("Nusrat Jahan")
-    page.get_by_label("Email").fill("nusrat@example.test")
-    page.locator("#id_password1").fill("Monsoon-river-42")
-    page.get_by_label("Repeat password").fill("Monsoon-river-42")
-    page.get_by_role("button", name="Create account").click()
-    confirm_signup_from_email(page, sent_emails, "nusrat@example.test")
+    sign_up_patient(page, sent_emails, full_name="Nusrat Jahan", email="nusrat@example.test", password="Monsoon-river-42")
     expect(page.get_by_text("Welcome to HealthStack")).to_be_visible()
     expect(page.get_by_role("heading", name="Hello, Nusrat")).to_be_visible()
 
