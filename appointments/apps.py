@@ -10,11 +10,20 @@ class AppointmentsConfig(AppConfig):
     def ready(self):
         from accounts.home import register_shortcut
         from hospitals.dashboard import register_panel, register_role_home
+        from hospitals.navigation import register_nav_item
 
         from .summaries import patient_upcoming_count
 
         # The front desk starts the day on the board, not on an overview one click away from it.
         register_role_home("receptionist", "desk:reception")
+        # An admin who also sees patients finds the schedule among the doctor's links instead.
+        register_nav_item("schedules", label=_("Schedules"), url_name="desk:schedule", icon="calendar-week",
+                          roles={"admin"}, hidden_for={"doctor"}, order=50)
+        register_nav_item("queue", label=_("Queue"), url_name="desk:queue", icon="people", roles={"doctor"}, order=80)
+        register_nav_item("schedule", label=_("Schedule"), url_name="desk:schedule", icon="calendar-week",
+                          roles={"doctor"}, order=90)
+        register_nav_item("reception", label=_("Reception"), url_name="desk:reception", icon="calendar3",
+                          roles={"receptionist", "admin"}, order=110)
         register_panel("appointments/partials/panel_reception_today.html", roles={"admin", "receptionist"}, order=10)
         register_panel("appointments/partials/panel_doctor_day.html", roles={"doctor"}, order=10)
         register_panel("appointments/partials/panel_doctor_upcoming.html", roles={"doctor"}, order=20)

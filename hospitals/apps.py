@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class HospitalsConfig(AppConfig):
@@ -7,6 +8,16 @@ class HospitalsConfig(AppConfig):
 
     def ready(self):
         from .dashboard import register_panel
+        from .navigation import register_nav_item
+
+        register_nav_item("overview", label=_("Overview"), url_name="manage:dashboard", icon="grid", order=10)
+        register_nav_item("departments", label=_("Departments"), url_name="manage:departments", icon="diagram-3",
+                          roles={"admin"}, order=20)
+        register_nav_item("staff", label=_("Staff"), url_name="manage:staff", icon="people", roles={"admin"}, order=30)
+        register_nav_item("applications", label=_("Doctor applications"), url_name="manage:applications",
+                          icon="file-earmark-person", roles={"admin"}, order=40)
+        register_nav_item("settings", label=_("Settings"), url_name="manage:settings", icon="gear", roles={"admin"},
+                          order=70)
 
         # Until the lab and pharmacy desks plug in their own panels, their staff get a real welcome.
         register_panel("hospitals/manage/partials/desk_coming.html", roles={"lab_worker", "pharmacist"}, order=90,

@@ -11,9 +11,12 @@ class RecordsConfig(AppConfig):
     def ready(self):
         from accounts.home import register_shortcut
         from hospitals.dashboard import register_panel
+        from hospitals.navigation import register_nav_item
 
         from .models import MedicalDocument, Prescription
 
+        register_nav_item("patients", label=_("Patients"), url_name="clinical:patients", icon="person-lines-fill",
+                          roles={"doctor"}, order=100, also_active_on=("clinical:patient",))
         register_panel("records/partials/panel_doctor_drafts.html", roles={"doctor"}, order=40)
         register_shortcut(
             "prescriptions", label=_("Prescriptions"), icon="capsule", url_name="records:mine",
