@@ -12,8 +12,10 @@ class AppointmentsConfig(AppConfig):
         from hospitals.dashboard import register_panel, register_role_home
         from hospitals.navigation import register_nav_item
 
+        from .events import register_events
         from .summaries import patient_upcoming_count
 
+        register_events()
         # The front desk starts the day on the board, not on an overview one click away from it.
         register_role_home("receptionist", "desk:reception")
         # An admin who also sees patients finds the schedule among the doctor's links instead.

@@ -8,7 +8,10 @@ class HospitalsConfig(AppConfig):
 
     def ready(self):
         from .dashboard import register_panel
+        from .events import register_events
         from .navigation import register_nav_item
+
+        register_events()
 
         register_nav_item("overview", label=_("Overview"), url_name="manage:dashboard", icon="grid", order=10)
         register_nav_item("departments", label=_("Departments"), url_name="manage:departments", icon="diagram-3",
