@@ -12,6 +12,7 @@ class AppointmentsConfig(AppConfig):
         from hospitals.dashboard import register_panel, register_role_home
         from hospitals.navigation import register_nav_item
 
+        from . import panels
         from .events import register_events
         from .summaries import patient_upcoming_count
 
@@ -26,10 +27,14 @@ class AppointmentsConfig(AppConfig):
                           roles={"doctor"}, order=90)
         register_nav_item("reception", label=_("Reception"), url_name="desk:reception", icon="calendar3",
                           roles={"receptionist", "admin"}, order=110)
-        register_panel("appointments/partials/panel_reception_today.html", roles={"admin", "receptionist"}, order=10)
-        register_panel("appointments/partials/panel_doctor_day.html", roles={"doctor"}, order=10)
-        register_panel("appointments/partials/panel_doctor_upcoming.html", roles={"doctor"}, order=20)
-        register_panel("appointments/partials/panel_doctor_recent_patients.html", roles={"doctor"}, order=30)
+        register_panel("appointments/partials/reception_today.html", roles={"admin", "receptionist"},
+                       selector=panels.reception_today, order=10)
+        register_panel("appointments/partials/doctor_today.html", roles={"doctor"}, selector=panels.doctor_today,
+                       order=10)
+        register_panel("appointments/partials/doctor_upcoming.html", roles={"doctor"},
+                       selector=panels.doctor_upcoming, order=20)
+        register_panel("appointments/partials/doctor_recent_patients.html", roles={"doctor"},
+                       selector=panels.doctor_recent_patients, order=30)
         register_shortcut(
             "appointments", label=_("Appointments"), icon="calendar-check", url_name="appointments:mine", order=10,
             count=patient_upcoming_count,

@@ -1,7 +1,7 @@
-"""Cards other apps' pages include: the patient's next visit, a doctor's day, reception counts, reviews.
+"""Cards other apps' pages include: the patient's next visit, a doctor's reviews and rating.
 
-Each tag wraps one function of appointments.summaries and renders one partial, so a page
-needs only ``{% load appointments_tags %}`` and one tag, and no view changes.
+Each tag wraps one function of appointments.summaries and renders one partial. The staff
+dashboard's cards are panels instead (appointments/panels.py, registered in ready()).
 """
 
 from django import template
@@ -10,7 +10,6 @@ from django.core.paginator import Paginator
 
 from appointments import summaries
 from appointments.models import Review
-from hospitals.models import Membership
 
 register = template.Library()
 
@@ -18,33 +17,6 @@ register = template.Library()
 @register.inclusion_tag("appointments/partials/patient_next_appointment.html")
 def patient_next_appointment(user):
     return {"appointment": summaries.patient_next_appointment(user)}
-
-
-@register.inclusion_tag("appointments/partials/doctor_today.html")
-def doctor_today(membership):
-    return {"membership": membership, **summaries.doctor_today(membership)}
-
-
-@register.inclusion_tag("appointments/partials/doctor_today.html")
-def doctor_today_at(hospital, user):
-    """The same card, for the user's approved doctor membership at ``hospital`` (nothing if none)."""
-    membership = Membership.objects.for_hospital(hospital).doctors().approved().filter(user=user).first()
-    return doctor_today(membership) if membership else {"membership": None}
-
-
-@register.inclusion_tag("appointments/partials/doctor_upcoming.html")
-def doctor_upcoming(membership):
-    return {"membership": membership, "appointments": summaries.doctor_upcoming(membership)}
-
-
-@register.inclusion_tag("appointments/partials/doctor_recent_patients.html")
-def doctor_recent_patients(membership):
-    return {"membership": membership, "recent": summaries.doctor_recent_patients(membership)}
-
-
-@register.inclusion_tag("appointments/partials/reception_today.html")
-def reception_today(hospital):
-    return {"hospital": hospital, **summaries.reception_today(hospital)}
 
 
 @register.inclusion_tag("appointments/partials/reviews.html", takes_context=True)

@@ -487,12 +487,15 @@ def test_public_display_shows_the_token_called_next_until_it_is_called(client, p
 
 def test_dashboard_cards_render(patient, receptionist, doctor_membership, make_appointment, hospital):
     from django.template import Context, Template
+    from django.template.loader import render_to_string
+
+    from appointments import panels
 
     make_appointment()
-    html = Template(
-        "{% load appointments_tags %}{% patient_next_appointment user %}{% doctor_today membership %}"
-        "{% reception_today hospital %}"
-    ).render(Context({"user": patient, "membership": doctor_membership, "hospital": hospital}))
+    html = Template("{% load appointments_tags %}{% patient_next_appointment user %}").render(Context({"user": patient}))
+    people = dict(hospital=hospital, user=doctor_membership.user, memberships={"doctor": doctor_membership})
+    html += render_to_string("appointments/partials/doctor_today.html", panels.doctor_today(**people))
+    html += render_to_string("appointments/partials/reception_today.html", panels.reception_today(**people))
     assert "Kamal Hossain" in html and "Today's queue" in html and "Appointments today" in html
 
 
