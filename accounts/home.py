@@ -1,7 +1,8 @@
-"""The patient's home (/me/): shortcuts other apps contribute, each with a count.
+"""The patient's home (/me/): cards and shortcuts other apps contribute, each shortcut with a count.
 
 Apps register from their ``AppConfig.ready()``; accounts never imports them. Each count is
-one query, so the page costs the same whatever the patient's history.
+one query, so the page costs the same whatever the patient's history. A card is a template
+plus a selector ``(user) -> dict`` giving its context (the next appointment).
 """
 
 from collections.abc import Callable
@@ -40,3 +41,25 @@ def shortcuts_for(user) -> list[dict]:
                      "url": reverse(shortcut.url_name) + (f"?{shortcut.query}" if shortcut.query else ""),
                      "count": count, "description": shortcut.describe(count)})
     return rows
+
+
+@dataclass(frozen=True)
+class HomeCard:
+    key: str
+    template: str
+    selector: Callable  # (user) -> dict for the template
+    order: int = 50
+
+
+HOME_CARDS: dict[str, HomeCard] = {}
+
+
+def register_home_card(key: str, *, template: str, selector, order: int = 50) -> None:
+    """Add (or replace) the card ``key`` on every patient's home, beside the shortcuts."""
+    HOME_CARDS[key] = HomeCard(key, template, selector, order)
+
+
+def home_cards_for(user) -> list[dict]:
+    """The cards in order, each with its template and the context its selector computed for ``user``."""
+    return [{"key": card.key, "template": card.template, "context": card.selector(user)}
+            for card in sorted(HOME_CARDS.values(), key=lambda c: (c.order, c.key))]

@@ -18,7 +18,7 @@ from hospitals.services import HospitalError, accept_invitation, apply_to_hospit
 
 from . import services
 from .confirmation import email_confirmation_token
-from .home import shortcuts_for
+from .home import home_cards_for, shortcuts_for
 from .forms import (
     DoctorProfileForm,
     DoctorSignupForm,
@@ -125,7 +125,8 @@ def dashboard(request):
 @login_required
 def me_home(request):
     user = request.user
-    context = {"shortcuts": shortcuts_for(user) if user.is_patient else ()}
+    context = {"shortcuts": shortcuts_for(user) if user.is_patient else (),
+               "cards": home_cards_for(user) if user.is_patient else ()}
     if user.is_doctor:
         context["applications"] = (
             Membership.objects.filter(user=user, role=Membership.Role.DOCTOR)

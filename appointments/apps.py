@@ -8,8 +8,9 @@ class AppointmentsConfig(AppConfig):
     name = "appointments"
 
     def ready(self):
-        from accounts.home import register_shortcut
+        from accounts.home import register_home_card, register_shortcut
         from hospitals.dashboard import register_panel, register_role_home
+        from hospitals.doctor_page import register_doctor_section
         from hospitals.navigation import register_nav_item
 
         from . import panels
@@ -35,6 +36,14 @@ class AppointmentsConfig(AppConfig):
                        selector=panels.doctor_upcoming, order=20)
         register_panel("appointments/partials/doctor_recent_patients.html", roles={"doctor"},
                        selector=panels.doctor_recent_patients, order=30)
+        register_doctor_section("rating", template="appointments/partials/rating_summary.html", slot="summary",
+                                selector=panels.doctor_rating)
+        register_doctor_section("reviews", template="appointments/partials/reviews.html", slot="body",
+                                selector=panels.doctor_reviews)
+        register_doctor_section("booking", template="appointments/partials/booking_card.html", slot="per_hospital",
+                                selector=panels.booking_button)
+        register_home_card("next_appointment", template="appointments/partials/patient_next_appointment.html",
+                           selector=panels.patient_next_appointment, order=10)
         register_shortcut(
             "appointments", label=_("Appointments"), icon="calendar-check", url_name="appointments:mine", order=10,
             count=patient_upcoming_count,

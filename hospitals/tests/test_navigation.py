@@ -73,3 +73,10 @@ def test_a_patients_chart_highlights_patients_without_claiming_to_be_that_page()
 
 def test_no_role_no_staff_bar_links():
     assert nav_items_for(set(), "green-life") == []
+
+
+def test_a_doctor_page_section_must_name_a_slot_the_page_has():
+    from hospitals.doctor_page import register_doctor_section
+
+    with pytest.raises(ValueError, match="sidebar"):
+        register_doctor_section("ads", template="x.html", slot="sidebar")
