@@ -10,13 +10,13 @@ from types import SimpleNamespace
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from hospitals.models import Membership
-from hospitals.permissions import resolve_membership
 from healthstack.consumers import LiveConsumer, Refused
 from healthstack.realtime import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND
+from hospitals.models import Membership
+from hospitals.permissions import resolve_membership
 
-from .manage_views import DESK
 from .models import Appointment
+from .permissions import DESK
 from .realtime import appointment_group, display_group, queue_group, reception_group
 from .slots import local_now
 

@@ -15,19 +15,19 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from healthstack.lookups import get_by_id_or_404
+from healthstack.pages import paginate, parse_date
 from hospitals.models import Membership
 from hospitals.permissions import has_role, hospital_role_required
 
 from . import services
 from .forms import DayOffForm, RejectForm, ScheduleRuleForm
 from .models import Appointment, DayOff, QueueState, ScheduleRule
+from .permissions import DESK
 from .slots import local_now
 from .summaries import doctor_today, month_counts, status_counts
-from .views import _parse_date, paginate
 
 Role = Membership.Role
 Status = Appointment.Status
-DESK = (Role.RECEPTIONIST, Role.ADMIN)
 
 
 def _is_desk(request) -> bool:
@@ -127,7 +127,7 @@ def _month_weeks(day: date, counts: dict[date, int]) -> list[list[tuple[date, in
 def reception(request):
     """Month calendar with bookings per day, and the chosen day's appointments grouped by doctor."""
     today = local_now(request.hospital).date()
-    day = _parse_date(request.GET.get("date")) or today
+    day = parse_date(request.GET.get("date")) or today
     services.expire_stale_holds(day=day)
     day_appointments = Appointment.objects.for_hospital(request.hospital).on(day)
     appointments = day_appointments.with_people().order_by("membership__user__full_name", "membership_id", "start_time")

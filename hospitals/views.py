@@ -17,7 +17,7 @@ from accounts.models import DoctorProfile
 
 from . import services
 from .forms import DoctorApplicationForm, HospitalForm, SearchForm
-from .models import Department, Hospital, Membership, StaffInvitation
+from .models import Hospital, Membership, StaffInvitation
 from .selectors import listed_doctors
 
 
