@@ -11,7 +11,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
+from .backends import AUTH_BACKEND
 from .confirmation import email_confirmation_token
+from .home import shortcuts_for
 from .forms import (
     DoctorProfileForm,
     DoctorSignupForm,
@@ -22,7 +24,6 @@ from .forms import (
     PatientSignupForm,
     SetPasswordForm,
 )
-from .backends import AUTH_BACKEND
 from .models import ApiToken, User
 
 
@@ -97,7 +98,8 @@ def confirm_signup(request, uidb64, token):
 
 @login_required
 def me_home(request):
-    return render(request, "accounts/me_home.html")
+    user = request.user
+    return render(request, "accounts/me_home.html", {"shortcuts": shortcuts_for(user) if user.is_patient else ()})
 
 
 @login_required
