@@ -85,6 +85,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "healthstack.context_processors.navigation",
+                "hospitals.context_processors.staff_navigation",
+                "notifications.context_processors.unread_notifications",
                 "healthstack.context_processors.demo_payments",
             ],
             "builtins": ["healthstack.templatetags.money"],
