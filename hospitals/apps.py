@@ -7,11 +7,16 @@ class HospitalsConfig(AppConfig):
     name = 'hospitals'
 
     def ready(self):
+        from accounts.home import register_home_card
+
         from .dashboard import register_panel
         from .events import register_events
         from .navigation import register_nav_item
+        from .selectors import doctor_hospitals
 
         register_events()
+        register_home_card("doctor_hospitals", template="hospitals/partials/doctor_hospitals.html",
+                           selector=doctor_hospitals, audience="doctor")
 
         register_nav_item("overview", label=_("Overview"), url_name="manage:dashboard", icon="grid", order=10)
         register_nav_item("departments", label=_("Departments"), url_name="manage:departments", icon="diagram-3",
