@@ -66,3 +66,14 @@ def test_once_uninstalled_nothing_of_the_new_app_stays_registered():
     assert "stock" not in navigation.NAV_ITEMS
     assert "throwaway/low_stock_panel.html" not in dashboard.PANELS
     assert "stock_low" not in events.EVENTS
+
+
+def test_doctor_home_lists_the_hospitals_card_hospitals_registers(client_for, doctor, hospital):
+    page = client_for(doctor).get("/me/").content.decode()
+
+    assert "Your hospitals" in page and hospital.name in page
+    assert f'href="/manage/{hospital.slug}/">Open desk</a>' in page
+
+
+def test_patient_home_shows_no_doctor_card(client_for, patient):
+    assert "Your hospitals" not in client_for(patient).get("/me/").content.decode()
