@@ -5,6 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from accounts.services import issue_api_token
+from appointments.summaries import doctor_today, reception_today
+from appointments.tests.factories import AppointmentFactory
 from chat.services import mark_read as mark_messages_read
 from chat.tests.factories import ConversationFactory, MessageFactory
 from hospitals.services import HospitalError, accept_invitation, invite_staff, suspend_member
@@ -60,3 +62,15 @@ def test_api_token_expiry_counted_from_now(patient):
     token, _ = issue_api_token(user=patient, now=THEN)
 
     assert THEN < token.expiry < THEN + timedelta(days=400)
+
+
+def test_todays_queue_figures_are_for_the_day_of_now_in_the_hospitals_zone(doctor_membership, hospital):
+    just_after_dhaka_midnight = datetime(2026, 3, 5, 18, 1, tzinfo=UTC)  # Friday 6 March, 00:01 in Dhaka
+    AppointmentFactory(membership=doctor_membership, date=datetime(2026, 3, 6).date(), status="confirmed",
+                       token_number=1)
+
+    queue = doctor_today(doctor_membership, now=just_after_dhaka_midnight)
+    desk = reception_today(hospital, now=just_after_dhaka_midnight)
+
+    assert str(queue["today"]) == "2026-03-06" and queue["queue_length"] == 1
+    assert desk["counts"]["expected"] == 1
