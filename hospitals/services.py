@@ -48,7 +48,7 @@ def register_hospital(*, user, name: str, city: str, address: str, phone: str, e
     hospital.save()
     Membership.objects.create(
         user=user, hospital=hospital, role=Role.ADMIN, status=Membership.Status.APPROVED,
-        decided_at=(now or timezone.now()),
+        decided_at=now or timezone.now(),
     )
     return hospital
 
@@ -220,7 +220,7 @@ def reject_application(*, membership: Membership, by, reason: str, now: datetime
     membership.save()
     notify(membership.user, "doctor_application_rejected",
            {"hospital_name": membership.hospital.name, "reason": membership.decision_reason},
-           url=reverse("me:applications"))
+           url=reverse("hospitals:applications"))
     return membership
 
 
@@ -278,7 +278,7 @@ def invite_staff(*, hospital: Hospital, email: str, full_name: str, role: str, b
         context={
             "full_name": invitation.full_name, "hospital_name": hospital.name, "invited_by": by.full_name,
             "role": invitation.get_role_display(), "expires_at": local_date(invitation.expires_at, hospital),
-            "url": reverse("accounts:accept-invitation", args=[invitation.token]),
+            "url": reverse("hospitals:accept-invitation", args=[invitation.token]),
         },
     )
     return invitation
@@ -311,7 +311,7 @@ def accept_invitation(*, token: str, user=None, password: str | None = None, pho
         with transaction.atomic():
             membership = Membership.objects.create(
                 user=user, hospital=invitation.hospital, role=invitation.role,
-                status=Membership.Status.APPROVED, decided_by=invitation.invited_by, decided_at=(now or timezone.now()),
+                status=Membership.Status.APPROVED, decided_by=invitation.invited_by, decided_at=now or timezone.now(),
             )
     except IntegrityError as exc:
         raise HospitalError("You already have this role at this hospital.") from exc

@@ -58,7 +58,7 @@ def append_access_log(*, accessor, hospital, role: str, patient, object_type: st
     """
     head = _locked_head()
     row = AccessLog(
-        sequence=head.sequence + 1, at=(now or timezone.now()), accessor=accessor, hospital=hospital, role=role,
+        sequence=head.sequence + 1, at=now or timezone.now(), accessor=accessor, hospital=hospital, role=role,
         patient=patient, object_type=object_type, object_id=object_id, label=label[:150],
         prev_hash=head.last_hash,
     )
