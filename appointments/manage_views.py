@@ -128,7 +128,6 @@ def reception(request):
     """Month calendar with bookings per day, and the chosen day's appointments grouped by doctor."""
     today = local_now(request.hospital).date()
     day = _parse_date(request.GET.get("date")) or today
-    services.expire_stale_holds(day=day)
     day_appointments = Appointment.objects.for_hospital(request.hospital).on(day)
     appointments = day_appointments.with_people().order_by("membership__user__full_name", "membership_id", "start_time")
     first_of_month = day.replace(day=1)

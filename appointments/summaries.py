@@ -122,10 +122,10 @@ def reception_today(hospital) -> dict:
 
 
 def month_counts(hospital, year: int, month: int) -> dict[date, int]:
-    """Booked appointments (not rejected, cancelled or expired) per date of one month."""
+    """Booked appointments (not rejected, cancelled, expired or past their payment time) per date of one month."""
     rows = (
         Appointment.objects.for_hospital(hospital).filter(date__year=year, date__month=month)
-        .exclude(status__in=[Status.REJECTED, Status.CANCELLED, Status.EXPIRED])
+        .exclude(status__in=[Status.REJECTED, Status.CANCELLED, Status.EXPIRED]).without_stale_holds()
         .values("date").annotate(n=Count("pk")).values_list("date", "n")
     )
     return dict(rows)
