@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from healthstack.pagination import paginate
 from hospitals.forms import DoctorApplicationForm
 from hospitals.models import Hospital, Membership, StaffInvitation
 from hospitals.services import HospitalError, accept_invitation, apply_to_hospital
@@ -107,9 +107,7 @@ def confirm_signup(request, uidb64, token):
 def dashboard(request):
     """Send each user to their role home; a user on several hospitals' staff picks one."""
     memberships = list(
-        Membership.objects.filter(user=request.user, status=Membership.Status.APPROVED)
-        .exclude(hospital__status=Hospital.Status.SUSPENDED)
-        .select_related("hospital").order_by("hospital__name")
+        Membership.objects.active().filter(user=request.user).select_related("hospital").order_by("hospital__name")
     )
     hospitals = {m.hospital_id: m.hospital for m in memberships}
     if len(hospitals) == 1:
@@ -166,7 +164,7 @@ def applications(request):
     )
     taken = {m.hospital_id for m in mine if m.status != Membership.Status.REJECTED}
     hospitals = Hospital.objects.approved().exclude(pk__in=taken).order_by("city", "name")
-    page = Paginator(hospitals, 20).get_page(request.GET.get("page"))
+    page = paginate(request, hospitals)
     return render(request, "accounts/applications.html", {"applications": mine, "page_obj": page})
 
 

@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from healthstack.lookups import get_by_id_or_404
+from healthstack.pagination import paginate
 from hospitals.models import Membership
 from hospitals.permissions import has_role, hospital_role_required
 
@@ -23,10 +24,13 @@ from .forms import DayOffForm, RejectForm, ScheduleRuleForm
 from .models import Appointment, DayOff, QueueState, ScheduleRule
 from .slots import local_now
 from .summaries import doctor_today, month_counts, status_counts
-from .views import _parse_date, paginate
+from .views import _parse_date
 
 Role = Membership.Role
 Status = Appointment.Status
+# The reception board and the doctor's queue are one day's work: the desk needs the whole day on
+# one screen, so they page by this many, not by PAGE_SIZE (sized for browsing lists).
+DAY_BOARD_SIZE = 50
 DESK = (Role.RECEPTIONIST, Role.ADMIN)
 
 
@@ -131,7 +135,7 @@ def reception(request):
     day_appointments = Appointment.objects.for_hospital(request.hospital).on(day)
     appointments = day_appointments.with_people().order_by("membership__user__full_name", "membership_id", "start_time")
     first_of_month = day.replace(day=1)
-    page_obj = paginate(request, appointments, per_page=50)
+    page_obj = paginate(request, appointments, per_page=DAY_BOARD_SIZE)
     return render(request, "appointments/manage/reception.html", {
         "day": day,
         "today": today,
@@ -171,7 +175,7 @@ def queue(request):
             request,
             mine.on(today).filter(status__in=[Status.CONFIRMED, Status.COMPLETED, Status.NO_SHOW])
             .select_related("patient").order_by("token_number"),
-            per_page=50,
+            per_page=DAY_BOARD_SIZE,
         ),
         "requests": mine.filter(status=Status.REQUESTED, date__gte=today).select_related("patient")
         .order_by("date", "start_time")[:10],

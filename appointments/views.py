@@ -2,10 +2,8 @@
 
 from datetime import date
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import DoctorProfile
+from healthstack.pagination import paginate
 from hospitals.models import Membership
 from payments.models import Payment
 
@@ -21,10 +20,6 @@ from .forms import BookingForm, CancelForm, ReviewForm, SlotFilterForm
 from .models import Appointment
 from .slots import free_slots, local_now, open_dates
 from .summaries import next_token_on, now_serving_on, queue_position
-
-
-def paginate(request, queryset, per_page=None):
-    return Paginator(queryset, per_page or settings.PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _parse_date(text) -> date | None:

@@ -22,8 +22,7 @@ def navigation(request):
     from notifications.models import Notification
 
     memberships = list(
-        Membership.objects.filter(user=user, status=Membership.Status.APPROVED)
-        .exclude(hospital__status="suspended")
+        Membership.objects.active().filter(user=user)
         .select_related("hospital")
         .order_by("hospital__name", "role")
     )

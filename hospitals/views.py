@@ -2,38 +2,21 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.models import DoctorProfile
+from healthstack.pagination import paginate
 
 from . import services
 from .forms import HospitalForm, SearchForm
 from .models import Department, Hospital, Membership
-
-
-def _page(request, queryset, per_page=None):
-    from django.conf import settings
-
-    return Paginator(queryset, per_page or settings.PAGE_SIZE).get_page(request.GET.get("page"))
+from .selectors import listed_doctors, search_doctors
 
 
 def _listed_cities():
     return Hospital.objects.listed().order_by("city").values_list("city", flat=True).distinct()
-
-
-def listed_doctors():
-    """Doctors with at least one approved membership at a listed hospital, with those memberships."""
-    bookable = Membership.objects.bookable().select_related("hospital", "department").order_by("hospital__name")
-    return (
-        DoctorProfile.objects.filter(user__memberships__in=Membership.objects.bookable())
-        .distinct()
-        .select_related("user")
-        .prefetch_related(Prefetch("user__memberships", queryset=bookable, to_attr="listed_memberships"))
-    )
 
 
 def home(request):
@@ -41,8 +24,7 @@ def home(request):
         department_count=Count("departments", filter=Q(departments__is_active=True), distinct=True)
     )[:6]
     specialisations = (
-        DoctorProfile.objects.filter(user__memberships__in=Membership.objects.bookable())
-        .values_list("specialisation", flat=True).distinct().order_by("specialisation")[:12]
+        listed_doctors().order_by().values_list("specialisation", flat=True).distinct().order_by("specialisation")[:12]
     )
     return render(request, "hospitals/home.html", {
         "form": SearchForm(cities=_listed_cities()),
@@ -67,7 +49,7 @@ def hospital_list(request):
         doctor_count=Count("memberships", filter=Q(memberships__role="doctor", memberships__status="approved"),
                            distinct=True),
     ).order_by("name")
-    return render(request, "hospitals/hospital_list.html", {"form": form, "page_obj": _page(request, hospitals)})
+    return render(request, "hospitals/hospital_list.html", {"form": form, "page_obj": paginate(request, hospitals)})
 
 
 def hospital_detail(request, slug):
@@ -85,28 +67,15 @@ def department_detail(request, slug, department_slug):
         Membership.objects.bookable().filter(department=department).with_people().order_by("user__full_name")
     )
     return render(request, "hospitals/department_detail.html", {
-        "hospital": hospital, "department": department, "page_obj": _page(request, doctors),
+        "hospital": hospital, "department": department, "page_obj": paginate(request, doctors),
     })
 
 
 def doctor_list(request):
     form = SearchForm(request.GET or None, cities=_listed_cities())
-    doctors = listed_doctors()
-    if form.is_valid():
-        text = form.cleaned_data["q"].strip()
-        if text:
-            matching = Membership.objects.bookable().filter(
-                Q(user__full_name__icontains=text) | Q(user__doctor_profile__specialisation__icontains=text)
-                | Q(department__name__icontains=text) | Q(hospital__name__icontains=text)
-                | Q(hospital__city__icontains=text)
-            )
-            doctors = doctors.filter(user__memberships__in=matching)
-        if form.cleaned_data["city"]:
-            doctors = doctors.filter(
-                user__memberships__in=Membership.objects.bookable().filter(hospital__city__iexact=form.cleaned_data["city"])
-            )
-    doctors = doctors.order_by("user__full_name")
-    return render(request, "hospitals/doctor_list.html", {"form": form, "page_obj": _page(request, doctors)})
+    filters = form.cleaned_data if form.is_valid() else {}
+    doctors = search_doctors(filters.get("q", ""), city=filters.get("city", ""))
+    return render(request, "hospitals/doctor_list.html", {"form": form, "page_obj": paginate(request, doctors)})
 
 
 def doctor_detail(request, pk):

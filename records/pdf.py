@@ -3,6 +3,7 @@
 import base64
 import logging
 
+from healthstack.files import private_pdf_response
 from healthstack.pdf import render_pdf
 from healthstack.verification import verification_for
 
@@ -43,6 +44,11 @@ def prescription_pdf(prescription: Prescription) -> bytes:
     })
 
 
-def download_name(prescription: Prescription) -> str:
+def download_stem(prescription: Prescription) -> str:
     when = prescription.issued_at or prescription.created_at
-    return f"prescription-{when:%Y-%m-%d}-{prescription.pk}-v{prescription.version}.pdf"
+    return f"prescription-{when:%Y-%m-%d}-{prescription.pk}-v{prescription.version}"
+
+
+def prescription_pdf_response(prescription: Prescription):
+    """The prescription PDF as a private download; raises healthstack.pdf.PdfError if it cannot be built."""
+    return private_pdf_response(prescription_pdf(prescription), stem=download_stem(prescription))

@@ -1,27 +1,22 @@
 """The patient's own record under /me/: timeline, prescriptions, uploads, sharing consent, access log."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from healthstack.files import private_file_response
+from healthstack.pagination import paginate
 from healthstack.pdf import PdfError
 
 from . import services
 from .forms import MedicalDocumentForm, SharingConsentForm, TimelineFilterForm
 from .models import AccessLog, MedicalDocument, Prescription
-from .pdf import download_name, prescription_pdf
+from .pdf import prescription_pdf_response
 from .timeline import build_timeline, timeline_hospitals
 
 REVISIONS_SHOWN_TO_PATIENT = 20
-
-
-def paginate(request, items, per_page=None):
-    return Paginator(items, per_page or settings.PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def timeline_context(request, patient, *, scope, draft_author=None) -> dict:
@@ -32,14 +27,6 @@ def timeline_context(request, patient, *, scope, draft_author=None) -> dict:
     query = request.GET.copy()
     query.pop("page", None)
     return {"filters": filters, "page_obj": paginate(request, entries), "filter_query": query.urlencode()}
-
-
-def pdf_response(prescription: Prescription) -> HttpResponse:
-    response = HttpResponse(prescription_pdf(prescription), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{download_name(prescription)}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _own_prescription(request, pk) -> Prescription:
@@ -72,7 +59,7 @@ def prescription_detail(request, pk):
 def prescription_download(request, pk):
     prescription = _own_prescription(request, pk)
     try:
-        return pdf_response(prescription)
+        return prescription_pdf_response(prescription)
     except PdfError as error:
         messages.error(request, str(error))
         return redirect("records:prescription", prescription.pk)
