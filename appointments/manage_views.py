@@ -15,23 +15,22 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from healthstack.lookups import get_by_id_or_404
-from healthstack.pagination import paginate
+from healthstack.pages import paginate, parse_date
 from hospitals.models import Membership
 from hospitals.permissions import has_role, hospital_role_required
 
 from . import services
 from .forms import DayOffForm, RejectForm, ScheduleRuleForm
 from .models import Appointment, DayOff, QueueState, ScheduleRule
+from .permissions import DESK
 from .slots import local_now
-from .summaries import doctor_today, month_counts, status_counts
-from .views import _parse_date
+from .summaries import DESK_STATES, desk_count_list, desk_counts, doctor_today, in_desk_state, month_counts
 
 Role = Membership.Role
 Status = Appointment.Status
 # The reception board and the doctor's queue are one day's work: the desk needs the whole day on
 # one screen, so they page by this many, not by PAGE_SIZE (sized for browsing lists).
 DAY_BOARD_SIZE = 50
-DESK = (Role.RECEPTIONIST, Role.ADMIN)
 
 
 def _is_desk(request) -> bool:
@@ -129,11 +128,14 @@ def _month_weeks(day: date, counts: dict[date, int]) -> list[list[tuple[date, in
 
 @hospital_role_required(*DESK)
 def reception(request):
-    """Month calendar with bookings per day, and the chosen day's appointments grouped by doctor."""
+    """The day's counts by desk state, its appointments grouped by doctor (``?state=`` narrows them), a month calendar."""
     today = local_now(request.hospital).date()
-    day = _parse_date(request.GET.get("date")) or today
+    day = parse_date(request.GET.get("date")) or today
+    state = request.GET.get("state") if request.GET.get("state") in DESK_STATES else ""
     day_appointments = Appointment.objects.for_hospital(request.hospital).on(day)
-    appointments = day_appointments.with_people().order_by("membership__user__full_name", "membership_id", "start_time")
+    counts = desk_counts(day_appointments)
+    appointments = in_desk_state(day_appointments, state).with_people().order_by(
+        "membership__user__full_name", "membership_id", "start_time")
     first_of_month = day.replace(day=1)
     page_obj = paginate(request, appointments, per_page=DAY_BOARD_SIZE)
     return render(request, "appointments/manage/reception.html", {
@@ -144,7 +146,10 @@ def reception(request):
         "next_month": (first_of_month + timedelta(days=32)).replace(day=1),
         "page_obj": page_obj,
         "doctor_groups": _by_doctor(page_obj.object_list, request.hospital, day),
-        "counts": status_counts(day_appointments),
+        "counts": counts,
+        "count_list": desk_count_list(counts),
+        "state": state,
+        "state_label": DESK_STATES[state].label if state else "",
         "reject_form": RejectForm(),
     })
 

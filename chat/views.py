@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from appointments.models import Appointment
 from healthstack.files import private_file_response
-from healthstack.pagination import paginate
+from healthstack.pages import paginate
 
 from . import services
 from .forms import MessageForm

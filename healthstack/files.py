@@ -170,11 +170,11 @@ def private_file_response(field_file, *, stem: str, kind: str):
     ))
 
 
-def private_pdf_response(content: bytes, *, stem: str):
-    """A generated PDF (prescription, receipt) as a private download named ``<stem>.pdf``."""
+def private_pdf_response(content: bytes, *, filename: str):
+    """A generated PDF (prescription, receipt) as a private download named ``filename``."""
     from django.http import HttpResponse
     from django.utils.http import content_disposition_header
 
     response = HttpResponse(content, content_type=CONTENT_TYPES[PDF])
-    response["Content-Disposition"] = content_disposition_header(True, download_name(stem, PDF))
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return _private(response)

@@ -85,6 +85,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "healthstack.context_processors.navigation",
+                "hospitals.context_processors.staff_navigation",
+                "notifications.context_processors.unread_notifications",
                 "healthstack.context_processors.demo_payments",
             ],
             "builtins": ["healthstack.templatetags.money"],
@@ -199,7 +201,7 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIN
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
-# Items per page on every list, pages and API alike (healthstack.pagination.paginate).
+# Items per page on every list, pages and API alike (healthstack.pages.paginate).
 PAGE_SIZE = env.int("PAGE_SIZE", default=12)
 
 REST_FRAMEWORK = {
@@ -214,7 +216,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "healthstack.api_schema.HealthStackAutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "healthstack.pagination.ApiPagination",
+    "DEFAULT_PAGINATION_CLASS": "healthstack.api.ApiPagination",
     "PAGE_SIZE": PAGE_SIZE,
 }
 # API tokens (django-rest-knox, `Authorization: Token <key>`): only a hash is stored; a token
@@ -224,6 +226,9 @@ REST_FRAMEWORK = {
 API_TOKEN_TTL_HOURS = env.float("API_TOKEN_TTL_HOURS", default=72)
 STAFF_API_TOKEN_TTL_MINUTES = env.float("STAFF_API_TOKEN_TTL_MINUTES", default=STAFF_IDLE_TIMEOUT_MINUTES)
 KNOX_TOKEN_MODEL = "accounts.ApiToken"
+# knox's own migrations create its AuthToken table even when the model is swapped out; that
+# unused table's foreign key to users would then block PostgreSQL from truncating users.
+MIGRATION_MODULES = {"knox": None}
 REST_KNOX = {
     "TOKEN_TTL": timedelta(hours=API_TOKEN_TTL_HOURS),
     "AUTH_HEADER_PREFIX": "Token",

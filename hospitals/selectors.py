@@ -52,3 +52,4 @@ def listing_gaps(hospital: Hospital) -> list[str]:
             .filter(department__is_active=True).exists()):
         gaps.append("doctor")
     return gaps
+

@@ -13,6 +13,7 @@ from django.utils.text import slugify
 
 from accounts.services import revoke_api_tokens
 from healthstack.files import CheckedUpload
+from healthstack.localtime import local_date
 from notifications.services import notify, send_email
 
 from .models import RESERVED_SLUGS, Department, DoctorCertificate, Hospital, Membership, StaffInvitation
@@ -218,7 +219,7 @@ def reject_application(*, membership: Membership, by, reason: str) -> Membership
     membership.save()
     notify(membership.user, "doctor_application_rejected",
            {"hospital_name": membership.hospital.name, "reason": membership.decision_reason},
-           url=reverse("me:applications"))
+           url=reverse("hospitals:applications"))
     return membership
 
 
@@ -274,8 +275,8 @@ def invite_staff(*, hospital: Hospital, email: str, full_name: str, role: str, b
         address=email, template="staff_invitation",
         context={
             "full_name": invitation.full_name, "hospital_name": hospital.name, "invited_by": by.full_name,
-            "role": invitation.get_role_display(), "expires_at": invitation.expires_at,
-            "url": reverse("accounts:accept-invitation", args=[invitation.token]),
+            "role": invitation.get_role_display(), "expires_at": local_date(invitation.expires_at, hospital),
+            "url": reverse("hospitals:accept-invitation", args=[invitation.token]),
         },
     )
     return invitation

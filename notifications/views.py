@@ -6,7 +6,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from healthstack.pagination import paginate
+from healthstack.pages import paginate
 
 from .models import Notification
 from .services import mark_read

@@ -16,14 +16,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from healthstack.files import private_pdf_response
-from healthstack.pagination import paginate
+from healthstack.pages import paginate
 from healthstack.pdf import PdfError
 
 from . import services
 from .gateway import GatewayError
 from .models import Payment
 from .payables import find_payable
-from .receipts import receipt_pdf
+from .receipts import receipt_download_name, receipt_pdf
 
 logger = logging.getLogger(__name__)
 
@@ -132,4 +132,4 @@ def receipt(request, uuid):
     except PdfError as error:
         messages.error(request, str(error))
         return redirect("payments:mine")
-    return private_pdf_response(pdf, stem=f"receipt-{payment.tran_id}")
+    return private_pdf_response(pdf, filename=receipt_download_name(payment))

@@ -17,7 +17,7 @@ from appointments.models import Appointment
 from appointments.slots import local_now
 from healthstack.files import private_file_response
 from healthstack.lookups import get_by_id_or_404
-from healthstack.pagination import paginate
+from healthstack.pages import paginate
 from healthstack.pdf import PdfError
 from hospitals.models import Membership
 from hospitals.permissions import hospital_role_required
@@ -25,6 +25,7 @@ from hospitals.permissions import hospital_role_required
 from . import services
 from .forms import ClinicalProfileForm, PrescriptionForm, item_formset
 from .models import AccessLog, Prescription
+from .pages import pdf_response, timeline_context
 from .permissions import can_view_record, care_appointments, doctor_memberships, patients_in_care
 from .selectors import (
     REVISIONS_SHOWN,
@@ -33,8 +34,6 @@ from .selectors import (
     documents_readable_by,
     prescriptions_readable_by,
 )
-from .pdf import prescription_pdf_response
-from .views import timeline_context
 
 DOCTOR = Membership.Role.DOCTOR
 Kind = AccessLog.ObjectType
@@ -239,7 +238,7 @@ def prescription_download(request, pk):
     prescriptions = _readable_prescriptions(request).exclude(status=Prescription.Status.DRAFT)
     prescription = _read_item(request, prescriptions, pk, Kind.PRESCRIPTION_PDF).item
     try:
-        return prescription_pdf_response(prescription)
+        return pdf_response(prescription)
     except PdfError as error:
         messages.error(request, str(error))
         return redirect("clinical:prescription", request.hospital.slug, prescription.pk)

@@ -3,7 +3,7 @@
 import base64
 import logging
 
-from healthstack.files import private_pdf_response
+from healthstack.localtime import local_date
 from healthstack.pdf import render_pdf
 from healthstack.verification import verification_for
 
@@ -41,14 +41,10 @@ def prescription_pdf(prescription: Prescription) -> bytes:
         "patient": prescription.patient,
         "profile": profile,
         "verification": verification_for(prescription.document_code) if prescription.document_code else None,
-    })
+    }, hospital=prescription.hospital)
 
 
-def download_stem(prescription: Prescription) -> str:
-    when = prescription.issued_at or prescription.created_at
-    return f"prescription-{when:%Y-%m-%d}-{prescription.pk}-v{prescription.version}"
-
-
-def prescription_pdf_response(prescription: Prescription):
-    """The prescription PDF as a private download; raises healthstack.pdf.PdfError if it cannot be built."""
-    return private_pdf_response(prescription_pdf(prescription), stem=download_stem(prescription))
+def download_name(prescription: Prescription) -> str:
+    """The PDF's file name, dated with the day it was issued at the hospital (not the UTC day)."""
+    day = local_date(prescription.issued_at or prescription.created_at, prescription.hospital)
+    return f"prescription-{day:%Y-%m-%d}-{prescription.pk}-v{prescription.version}.pdf"

@@ -7,26 +7,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from healthstack.files import private_file_response
-from healthstack.pagination import paginate
+from healthstack.pages import paginate
 from healthstack.pdf import PdfError
 
 from . import services
-from .forms import MedicalDocumentForm, SharingConsentForm, TimelineFilterForm
+from .forms import MedicalDocumentForm, SharingConsentForm
 from .models import AccessLog, MedicalDocument, Prescription
-from .pdf import prescription_pdf_response
-from .timeline import build_timeline, timeline_hospitals
+from .pages import pdf_response, timeline_context
 
 REVISIONS_SHOWN_TO_PATIENT = 20
-
-
-def timeline_context(request, patient, *, scope, draft_author=None) -> dict:
-    """Filters, the filtered timeline page and the query string to keep while paging."""
-    filters = TimelineFilterForm(request.GET or None, hospitals=list(timeline_hospitals(patient, scope)))
-    entries = build_timeline(patient, scope=scope, kind=filters.value("kind"), hospital_id=filters.value("hospital"),
-                             draft_author=draft_author)
-    query = request.GET.copy()
-    query.pop("page", None)
-    return {"filters": filters, "page_obj": paginate(request, entries), "filter_query": query.urlencode()}
 
 
 def _own_prescription(request, pk) -> Prescription:
@@ -59,7 +48,7 @@ def prescription_detail(request, pk):
 def prescription_download(request, pk):
     prescription = _own_prescription(request, pk)
     try:
-        return prescription_pdf_response(prescription)
+        return pdf_response(prescription)
     except PdfError as error:
         messages.error(request, str(error))
         return redirect("records:prescription", prescription.pk)

@@ -8,7 +8,7 @@ from django import template
 
 from appointments import summaries
 from appointments.models import Review
-from healthstack.pagination import paginate
+from healthstack.pages import paginate
 from hospitals.models import Membership
 
 register = template.Library()
@@ -29,6 +29,16 @@ def doctor_today_at(hospital, user):
     """The same card, for the user's approved doctor membership at ``hospital`` (nothing if none)."""
     membership = Membership.objects.for_hospital(hospital).doctors().approved().filter(user=user).first()
     return doctor_today(membership) if membership else {"membership": None}
+
+
+@register.inclusion_tag("appointments/partials/doctor_upcoming.html")
+def doctor_upcoming(membership):
+    return {"membership": membership, "appointments": summaries.doctor_upcoming(membership)}
+
+
+@register.inclusion_tag("appointments/partials/doctor_recent_patients.html")
+def doctor_recent_patients(membership):
+    return {"membership": membership, "recent": summaries.doctor_recent_patients(membership)}
 
 
 @register.inclusion_tag("appointments/partials/reception_today.html")

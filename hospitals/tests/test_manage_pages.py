@@ -1,9 +1,11 @@
 """The hospital admin's desk: the role matrix and each page's behaviour."""
 
 import io
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -37,8 +39,8 @@ def test_admin_pages_role_matrix(name, kwargs, client_for, hospital, hospital_ad
 @pytest.mark.parametrize("role", ["admin", "doctor", "receptionist", "lab_worker", "pharmacist"])
 def test_dashboard_open_to_every_staff_role(role, client_for, hospital):
     user = MembershipFactory(hospital=hospital, role=role).user
-    response = client_for(user).get(reverse("manage:dashboard", args=[hospital.slug]))
-    assert response.status_code == 200
+    response = client_for(user).get(reverse("manage:dashboard", args=[hospital.slug]), follow=True)
+    assert response.status_code == 200  # the front desk's home is the reception board (tests/test_role_homes.py)
     assert hospital.name in response.content.decode()
 
 
@@ -101,7 +103,7 @@ def test_state_changes_refuse_get(client_for, hospital, hospital_admin, departme
 
 
 def _apply(client, hospital, department, files, fee="700.00"):
-    return client.post(reverse("me:apply", args=[hospital.slug]), {
+    return client.post(reverse("hospitals:apply", args=[hospital.slug]), {
         "department": department.pk, "consultation_fee": fee, "cover_letter": "Ten years in cardiology.",
         "certificates": files,
     })
@@ -223,7 +225,7 @@ def test_invite_and_accept_staff(client, client_for, hospital, hospital_admin, d
         })
     invitation = StaffInvitation.objects.get(hospital=hospital)
     assert invitation.email == "mitu@example.test"
-    link = reverse("accounts:accept-invitation", args=[invitation.token])
+    link = reverse("hospitals:accept-invitation", args=[invitation.token])
     assert link in mail.outbox[-1].body
 
     weak = client.post(link, {"password1": "123", "password2": "123"})
@@ -339,6 +341,17 @@ def test_failed_application_leaves_no_certificate_files(hospital, department, ho
     assert not Membership.objects.filter(user=applicant).exists()
 
 
+def test_invitation_email_states_the_expiry_day_at_the_hospital(hospital, hospital_admin, settings,
+                                                                django_capture_on_commit_callbacks):
+    # Sent at 01:18 on 30 November in Dhaka from a server kept in UTC: valid until 7 December there.
+    settings.TIME_ZONE, settings.INVITATION_VALID_DAYS = "UTC", 7
+    with time_machine.travel(datetime(2026, 11, 29, 19, 18, tzinfo=UTC), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.invite_staff(hospital=hospital, email="new.desk@example.test", full_name="Nadia Akter",
+                                  role="receptionist", by=hospital_admin)
+    assert "valid until 7 Dec 2026" in mail.outbox[-1].body
+
+
 @pytest.mark.django_db
 def test_invitation_replaces_an_unconfirmed_signup_of_the_same_email(client, hospital, hospital_admin):
     from accounts.services import register_patient
@@ -347,7 +360,7 @@ def test_invitation_replaces_an_unconfirmed_signup_of_the_same_email(client, hos
     register_patient(email="mitu@example.test", password="Squatter-pass-1", full_name="Squatter", confirmed=False)
     invitation = invite_staff(hospital=hospital, email="mitu@example.test", full_name="Mitu Das",
                               role="lab_worker", by=hospital_admin)
-    response = client.post(reverse("accounts:accept-invitation", args=[invitation.token]),
+    response = client.post(reverse("hospitals:accept-invitation", args=[invitation.token]),
                            {"password1": "Sturdy-pass-91", "password2": "Sturdy-pass-91", "phone": ""})
     assert response["Location"] == reverse("manage:dashboard", args=[hospital.slug])
     user = Membership.objects.get(hospital=hospital, role="lab_worker").user
