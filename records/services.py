@@ -69,7 +69,8 @@ def append_access_log(*, accessor, hospital, role: str, patient, object_type: st
     return row
 
 
-def read_patient_record(*, reader, patient, hospital=None, role: str = "doctor", label: str = "") -> RecordView:
+def read_patient_record(*, reader, patient, hospital=None, role: str = "doctor", label: str = "",
+                        now: datetime | None = None) -> RecordView:
     """The one way to read a patient's whole record: check, log, and return it narrowed to the reader.
 
     Returns a RecordView whose querysets hold only what the reader's scope shows. Writes one
@@ -82,12 +83,13 @@ def read_patient_record(*, reader, patient, hospital=None, role: str = "doctor",
         raise RecordAccessDenied("No such patient record.")
     if reader.pk != patient.pk:
         append_access_log(accessor=reader, hospital=hospital, role=role, patient=patient,
-                          object_type=AccessLog.ObjectType.RECORD, object_id=None, label=label or "Health record")
+                          object_type=AccessLog.ObjectType.RECORD, object_id=None, label=label or "Health record",
+                          now=now)
     return RecordView(patient=patient, scope=scope)
 
 
-def read_record_item(*, reader, items, pk, hospital=None, role: str = "doctor",
-                     object_type: str) -> RecordView:
+def read_record_item(*, reader, items, pk, hospital=None, role: str = "doctor", object_type: str,
+                     now: datetime | None = None) -> RecordView:
     """Read one prescription or document: find it among ``items``, check, log, and return it as ``.item``.
 
     ``items`` comes from records.selectors (``prescriptions_readable_by``, ``documents_readable_by``,
@@ -104,7 +106,7 @@ def read_record_item(*, reader, items, pk, hospital=None, role: str = "doctor",
         raise RecordAccessDenied("No such patient record.")
     if reader.pk != patient.pk:
         append_access_log(accessor=reader, hospital=hospital, role=role, patient=patient, object_type=object_type,
-                          object_id=item.pk, label=item.label)
+                          object_id=item.pk, label=item.label, now=now)
     return RecordView(patient=patient, scope=scope, item=item)
 
 
