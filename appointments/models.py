@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from hospitals.models import Hospital, Membership
 
@@ -74,6 +75,10 @@ class DayOff(models.Model):
         return f"{self.date:%Y-%m-%d} off"
 
 
+def _stale_hold(now: datetime) -> Q:
+    return Q(status=Appointment.Status.AWAITING_PAYMENT, hold_expires_at__lte=now)
+
+
 class AppointmentQuerySet(ScopedQuerySet):
     def for_patient(self, user):
         return self.filter(patient=user)
@@ -84,11 +89,19 @@ class AppointmentQuerySet(ScopedQuerySet):
     def active(self):
         return self.filter(status__in=Appointment.ACTIVE)
 
-    def upcoming(self, today):
-        return self.active().filter(date__gte=today)
+    def stale_holds(self, now: datetime | None = None):
+        """Awaiting payment with the hold run out: the slot is free, the sweep has not marked them expired yet."""
+        return self.filter(_stale_hold(now or timezone.now()))
 
-    def past(self, today):
-        return self.filter(Q(date__lt=today) | ~Q(status__in=Appointment.ACTIVE))
+    def without_stale_holds(self, now: datetime | None = None):
+        return self.exclude(_stale_hold(now or timezone.now()))
+
+    def upcoming(self, today, *, now: datetime | None = None):
+        """Active from ``today`` on; a hold whose payment time ran out is no longer coming up."""
+        return self.active().filter(date__gte=today).without_stale_holds(now)
+
+    def past(self, today, *, now: datetime | None = None):
+        return self.filter(Q(date__lt=today) | ~Q(status__in=Appointment.ACTIVE) | _stale_hold(now or timezone.now()))
 
     def in_care(self):
         """Appointments that make a care relationship (the rule is in records.permissions).
@@ -177,6 +190,16 @@ class Appointment(PayableAppointment, models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+    @property
+    def payment_time_ran_out(self) -> bool:
+        """Awaiting payment past its hold: it can no longer be paid and its slot is free again.
+
+        Pages show this instead of expiring the booking on the way in; the ``expire_holds``
+        sweep (or a booking of the same slot) later moves it to ``expired``.
+        """
+        return (self.status == self.Status.AWAITING_PAYMENT and self.hold_expires_at is not None
+                and self.hold_expires_at <= timezone.now())
 
     @property
     def in_care(self) -> bool:

@@ -413,10 +413,10 @@ def expire_stale_holds(*, now: datetime | None = None, membership: Membership | 
                        day: date | None = None) -> int:
     """Expire every awaiting-payment booking whose hold has run out (optionally one doctor/day); return how many.
 
-    Pages call this on the way in (there is no scheduler), so the common case, nothing stale,
-    costs one query and opens no transaction.
+    Run by the ``expire_holds`` command and before a booking takes a slot, never by a page view
+    (pages read ``Appointment.payment_time_ran_out``). Nothing stale costs one query and no transaction.
     """
-    stale = Appointment.objects.filter(status=Status.AWAITING_PAYMENT, hold_expires_at__lte=now or timezone.now())
+    stale = Appointment.objects.stale_holds(now or timezone.now())
     if membership is not None:
         stale = stale.for_membership(membership)
     if day is not None:

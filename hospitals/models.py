@@ -118,6 +118,14 @@ class MembershipQuerySet(models.QuerySet):
     def doctors(self):
         return self.filter(role=Membership.Role.DOCTOR)
 
+    def active(self):
+        """Approved, at a hospital that is not suspended: the staff roles a user can work in now.
+
+        A hospital awaiting the operator's approval counts (its admin sets it up); the tenancy
+        guard, the navigation, the dashboard and the care relationship all ask this.
+        """
+        return self.approved().exclude(hospital__status=Hospital.Status.SUSPENDED)
+
     def bookable(self):
         """Approved doctors at publicly listed hospitals, in active departments."""
         return self.doctors().approved().filter(

@@ -58,6 +58,8 @@ class ClinicalProfileRevision(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
 
+    objects = RecordScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-at", "-id"]
 

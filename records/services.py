@@ -24,7 +24,8 @@ from .models import (
     PrescriptionItem,
     RecordsError,
 )
-from .permissions import RecordScope, record_scope
+from .permissions import record_scope
+from .selectors import RecordView
 
 __all__ = ["RecordsError", "RecordAccessDenied"]
 
@@ -68,24 +69,45 @@ def append_access_log(*, accessor, hospital, role: str, patient, object_type: st
     return row
 
 
-def open_clinical_record(*, user, patient, hospital=None, role: str = "doctor",
-                         object_type: str = AccessLog.ObjectType.RECORD, item=None, label: str = "") -> RecordScope:
-    """The one way staff read a patient's clinical data: check, log, and return what they may see.
+def read_patient_record(*, reader, patient, hospital=None, role: str = "doctor", label: str = "",
+                        now: datetime | None = None) -> RecordView:
+    """The one way to read a patient's whole record: check, log, and return it narrowed to the reader.
 
-    ``item`` (a Prescription or MedicalDocument) narrows the check to that item. The patient
-    reading their own record is not logged. Raises RecordAccessDenied when the viewer may not
-    see it (views turn that into a 404). Writes one AccessLog row for every staff read.
+    Returns a RecordView whose querysets hold only what the reader's scope shows. Writes one
+    AccessLog row (``label``, default "Health record") when staff read it; the patient reading
+    their own record is not logged. Raises RecordAccessDenied when the reader may not see it
+    (views answer 404). Locks the access log's head row when it writes.
     """
-    scope = record_scope(user, patient, hospital=hospital)
-    if scope is None or (item is not None and (item.patient_id != patient.pk or not scope.allows(item.hospital_id))):
+    scope = record_scope(reader, patient, hospital=hospital)
+    if scope is None:
         raise RecordAccessDenied("No such patient record.")
-    if user.pk != patient.pk:
-        append_access_log(
-            accessor=user, hospital=hospital, role=role, patient=patient, object_type=object_type,
-            object_id=item.pk if item is not None else None,
-            label=label or (item.label if item is not None else "Health record"),
-        )
-    return scope
+    if reader.pk != patient.pk:
+        append_access_log(accessor=reader, hospital=hospital, role=role, patient=patient,
+                          object_type=AccessLog.ObjectType.RECORD, object_id=None, label=label or "Health record",
+                          now=now)
+    return RecordView(patient=patient, scope=scope)
+
+
+def read_record_item(*, reader, items, pk, hospital=None, role: str = "doctor", object_type: str,
+                     now: datetime | None = None) -> RecordView:
+    """Read one prescription or document: find it among ``items``, check, log, and return it as ``.item``.
+
+    ``items`` comes from records.selectors (``prescriptions_readable_by``, ``documents_readable_by``,
+    or a RecordView's querysets), so it holds only rows the reader may see; the item's patient's
+    scope is checked again before the row is logged. Writes one AccessLog row for a staff read.
+    Raises RecordAccessDenied for an unknown or hidden item.
+    """
+    item = items.filter(pk=pk).first()
+    if item is None:
+        raise RecordAccessDenied("No such patient record.")
+    patient = item.patient
+    scope = record_scope(reader, patient, hospital=hospital)
+    if scope is None or not scope.allows(item.hospital_id):
+        raise RecordAccessDenied("No such patient record.")
+    if reader.pk != patient.pk:
+        append_access_log(accessor=reader, hospital=hospital, role=role, patient=patient, object_type=object_type,
+                          object_id=item.pk, label=item.label, now=now)
+    return RecordView(patient=patient, scope=scope, item=item)
 
 
 def verify_access_log() -> tuple[int, str | None]:

@@ -5,11 +5,10 @@ needs only ``{% load appointments_tags %}`` and one tag, and no view changes.
 """
 
 from django import template
-from django.conf import settings
-from django.core.paginator import Paginator
 
 from appointments import summaries
 from appointments.models import Review
+from healthstack.pages import paginate
 from hospitals.models import Membership
 
 register = template.Library()
@@ -52,7 +51,7 @@ def doctor_reviews(context, doctor_profile):
     """Average, count and one page (``?page=``) of the doctor's reviews from every hospital."""
     request = context.get("request")
     reviews = Review.objects.for_doctor(doctor_profile).select_related("patient", "hospital")
-    page_obj = Paginator(reviews, settings.PAGE_SIZE).get_page(request.GET.get("page") if request else 1)
+    page_obj = paginate(request, reviews)
     return {"request": request, "summary": summaries.doctor_review_summary(doctor_profile), "page_obj": page_obj}
 
 
