@@ -18,6 +18,7 @@ from hospitals.services import HospitalError, accept_invitation, apply_to_hospit
 
 from . import services
 from .confirmation import email_confirmation_token
+from .home import shortcuts_for
 from .forms import (
     DoctorProfileForm,
     DoctorSignupForm,
@@ -124,7 +125,7 @@ def dashboard(request):
 @login_required
 def me_home(request):
     user = request.user
-    context = {}
+    context = {"shortcuts": shortcuts_for(user) if user.is_patient else ()}
     if user.is_doctor:
         context["applications"] = (
             Membership.objects.filter(user=user, role=Membership.Role.DOCTOR)

@@ -22,7 +22,7 @@ from . import services
 from .forms import DayOffForm, RejectForm, ScheduleRuleForm
 from .models import Appointment, DayOff, QueueState, ScheduleRule
 from .slots import local_now
-from .summaries import doctor_today, month_counts, status_counts
+from .summaries import DESK_STATES, desk_count_list, desk_counts, doctor_today, in_desk_state, month_counts
 from .views import _parse_date, paginate
 
 Role = Membership.Role
@@ -125,12 +125,15 @@ def _month_weeks(day: date, counts: dict[date, int]) -> list[list[tuple[date, in
 
 @hospital_role_required(*DESK)
 def reception(request):
-    """Month calendar with bookings per day, and the chosen day's appointments grouped by doctor."""
+    """The day's counts by desk state, its appointments grouped by doctor (``?state=`` narrows them), a month calendar."""
     today = local_now(request.hospital).date()
     day = _parse_date(request.GET.get("date")) or today
+    state = request.GET.get("state") if request.GET.get("state") in DESK_STATES else ""
     services.expire_stale_holds(day=day)
     day_appointments = Appointment.objects.for_hospital(request.hospital).on(day)
-    appointments = day_appointments.with_people().order_by("membership__user__full_name", "membership_id", "start_time")
+    counts = desk_counts(day_appointments)
+    appointments = in_desk_state(day_appointments, state).with_people().order_by(
+        "membership__user__full_name", "membership_id", "start_time")
     first_of_month = day.replace(day=1)
     page_obj = paginate(request, appointments, per_page=50)
     return render(request, "appointments/manage/reception.html", {
@@ -141,7 +144,10 @@ def reception(request):
         "next_month": (first_of_month + timedelta(days=32)).replace(day=1),
         "page_obj": page_obj,
         "doctor_groups": _by_doctor(page_obj.object_list, request.hospital, day),
-        "counts": status_counts(day_appointments),
+        "counts": counts,
+        "count_list": desk_count_list(counts),
+        "state": state,
+        "state_label": DESK_STATES[state].label if state else "",
         "reject_form": RejectForm(),
     })
 

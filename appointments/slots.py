@@ -11,6 +11,8 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
+from healthstack.localtime import hospital_now
+
 from .models import Appointment, DayOff, ScheduleRule
 
 BOOKING_WINDOW_DAYS = 30
@@ -37,7 +39,7 @@ class Slot:
 
 
 def local_now(hospital, now: datetime | None = None) -> datetime:
-    return (now or timezone.now()).astimezone(hospital.tz)
+    return hospital_now(hospital, now)
 
 
 def booking_window(hospital, now: datetime | None = None) -> tuple[date, date]:

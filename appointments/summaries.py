@@ -8,6 +8,7 @@ from datetime import date
 
 from django.db.models import Avg, Count, Min, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .models import Appointment, QueueState, Review
 from .slots import local_now
@@ -107,25 +108,60 @@ def doctor_today(membership) -> dict:
     }
 
 
-def status_counts(queryset) -> dict[str, int]:
-    """Counts per status (every status present, zero when none) plus "total"."""
-    return queryset.aggregate(
-        total=Count("pk"), **{status: Count("pk", filter=Q(status=status)) for status in Status.values}
-    )
+@dataclass(frozen=True)
+class DeskState:
+    """Where an appointment stands for the front desk; the states split a day's bookings without overlap."""
+
+    key: str
+    label: str
+    condition: Q
+
+
+CLOSED_STATUSES = (Status.REJECTED, Status.CANCELLED, Status.EXPIRED)
+BOOKED_STATES = (
+    DeskState("awaiting_payment", _("awaiting payment"), Q(status=Status.AWAITING_PAYMENT)),
+    DeskState("to_confirm", _("to confirm"), Q(status=Status.REQUESTED)),
+    DeskState("expected", _("confirmed, not arrived"), Q(status=Status.CONFIRMED, arrived_at__isnull=True)),
+    DeskState("arrived", _("in the waiting room"), Q(status=Status.CONFIRMED, arrived_at__isnull=False)),
+    DeskState("completed", _("completed"), Q(status=Status.COMPLETED)),
+    DeskState("no_show", _("did not come"), Q(status=Status.NO_SHOW)),
+)
+CLOSED_STATE = DeskState("closed", _("rejected, cancelled or expired"), Q(status__in=CLOSED_STATUSES))
+DESK_STATES = {state.key: state for state in (*BOOKED_STATES, CLOSED_STATE)}
+
+
+def in_desk_state(queryset, key: str | None):
+    """``queryset`` narrowed to one desk state; an unknown or empty key leaves it whole."""
+    state = DESK_STATES.get(key or "")
+    return queryset.filter(state.condition) if state else queryset
+
+
+def desk_counts(queryset) -> dict:
+    """One query: the count of every desk state, "booked" (their sum, closed ones left out) and "closed".
+
+    Booked = awaiting payment + to confirm + confirmed not arrived + arrived + completed + did not come.
+    """
+    counts = queryset.aggregate(**{key: Count("pk", filter=state.condition) for key, state in DESK_STATES.items()})
+    counts["booked"] = sum(counts[state.key] for state in BOOKED_STATES)
+    return counts
+
+
+def desk_count_list(counts: dict) -> list[dict]:
+    """The booked states with their counts, in board order, for templates to loop over."""
+    return [{"key": state.key, "label": state.label, "count": counts[state.key]} for state in BOOKED_STATES]
 
 
 def reception_today(hospital) -> dict:
     today = local_now(hospital).date()
-    counts = status_counts(Appointment.objects.for_hospital(hospital).on(today))
-    counts["arrived"] = Appointment.objects.for_hospital(hospital).on(today).filter(arrived_at__isnull=False).count()
-    return {"today": today, "counts": counts}
+    counts = desk_counts(Appointment.objects.for_hospital(hospital).on(today))
+    return {"today": today, "counts": counts, "count_list": desk_count_list(counts)}
 
 
 def month_counts(hospital, year: int, month: int) -> dict[date, int]:
     """Booked appointments (not rejected, cancelled or expired) per date of one month."""
     rows = (
         Appointment.objects.for_hospital(hospital).filter(date__year=year, date__month=month)
-        .exclude(status__in=[Status.REJECTED, Status.CANCELLED, Status.EXPIRED])
+        .exclude(status__in=CLOSED_STATUSES)
         .values("date").annotate(n=Count("pk")).values_list("date", "n")
     )
     return dict(rows)
@@ -137,3 +173,29 @@ def doctor_review_summary(doctor_profile) -> dict:
     if summary["average"] is not None:
         summary["average"] = round(summary["average"], 1)
     return summary
+
+
+def doctor_upcoming(membership, *, limit: int = 5) -> list[Appointment]:
+    """The doctor's next active appointments after today at this hospital, soonest first (one query)."""
+    today = local_now(membership.hospital).date()
+    return list(
+        Appointment.objects.for_membership(membership).active().filter(date__gt=today)
+        .select_related("patient").order_by("date", "start_time")[:limit]
+    )
+
+
+def doctor_recent_patients(membership, *, limit: int = 5) -> list[dict]:
+    """The last patients the doctor saw here (completed visits, newest first, each patient once): one query."""
+    visits = (
+        Appointment.objects.for_membership(membership).filter(status=Status.COMPLETED)
+        .select_related("patient").order_by("-date", "-start_time")[: limit * 4]
+    )
+    patients = {}
+    for visit in visits:
+        patients.setdefault(visit.patient_id, {"patient": visit.patient, "last_visit": visit.date})
+    return list(patients.values())[:limit]
+
+
+def patient_upcoming_count(user) -> int:
+    """How many active appointments the patient has from today (server date) on."""
+    return Appointment.objects.for_patient(user).upcoming(timezone.localdate()).count()

@@ -17,6 +17,8 @@ from reportlab.pdfbase.ttfonts import ShapedStr, shapeStr
 from reportlab.pdfgen.textobject import PDFTextObject
 from xhtml2pdf import pisa
 
+from .localtime import hospital_time
+
 logger = logging.getLogger(__name__)
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
@@ -72,9 +74,16 @@ def _link_callback(uri: str, rel: str) -> str:
     raise PdfError("A document referred to a file it may not load.")
 
 
-def render_pdf(template_name: str, context: dict) -> bytes:
-    """Render ``templates/<template_name>`` to PDF bytes; raise PdfError if it cannot be made."""
-    html = render_to_string(template_name, {**font_faces(), **context})
+def render_pdf(template_name: str, context: dict, *, hospital=None) -> bytes:
+    """Render ``templates/<template_name>`` to PDF bytes; raise PdfError if it cannot be made.
+
+    With ``hospital``, every date and time in the document is in that hospital's zone.
+    """
+    if hospital is not None:
+        with hospital_time(hospital):
+            html = render_to_string(template_name, {**font_faces(), **context})
+    else:
+        html = render_to_string(template_name, {**font_faces(), **context})
     output = io.BytesIO()
     try:
         result = pisa.CreatePDF(html, dest=output, encoding="utf-8", link_callback=_link_callback)

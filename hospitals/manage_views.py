@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from healthstack.files import private_file_response
 
 from . import services
+from .dashboard import panels_for, role_home_url
 from .forms import (
     ApproveApplicationForm,
     DepartmentForm,
@@ -27,9 +28,16 @@ STAFF_PAGE_SIZE = 25
 
 @hospital_role_required()
 def dashboard(request):
-    """Overview for whatever roles the user holds here; each app adds its own panel."""
+    """Each role's home here: a single-role member with a registered home (the front desk) goes there;
+    everyone else gets the panels the apps registered for their roles (hospitals/dashboard.py)."""
     hospital = request.hospital
-    context = {"hospital": hospital, "is_admin": has_role(request, Role.ADMIN)}
+    home = role_home_url(request.roles, hospital.slug)
+    if home:
+        return redirect(home)
+    context = {
+        "hospital": hospital, "is_admin": has_role(request, Role.ADMIN), "panels": panels_for(request.roles),
+        "doctor_membership": request.role_memberships.get(Role.DOCTOR),
+    }
     if context["is_admin"]:
         counts = Membership.objects.for_hospital(hospital).aggregate(
             doctors=Count("pk", filter=Q(role=Role.DOCTOR, status=Membership.Status.APPROVED)),

@@ -5,7 +5,7 @@
 membership in one of the roles, and set ``request.hospital`` and
 ``request.membership``. A visitor gets the login page; a user with no approved
 membership there gets a 404 (the hospital's staff area does not confirm it exists);
-a member in another role gets a 403.
+a member in another role gets a 403. Inside the view, times render in the hospital's zone.
 """
 
 from functools import wraps
@@ -13,6 +13,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import timezone
 
 from .models import Hospital, Membership
 
@@ -38,8 +39,18 @@ def resolve_membership(request, hospital_slug: str, roles) -> None:
     request.hospital = memberships[0].hospital
     request.membership = allowed[0]
     request.roles = frozenset(by_role)
+    request.role_memberships = by_role
     if not request.session.get("is_hospital_staff"):
         request.session["is_hospital_staff"] = True
+
+
+def _in_hospital_time(request, view, *args, **kwargs):
+    """Run ``view`` and render its page in the hospital's time zone: staff read times as their hospital's clock."""
+    with timezone.override(request.hospital.tz):
+        response = view(request, *args, **kwargs)
+        if callable(getattr(response, "render", None)) and not getattr(response, "is_rendered", True):
+            response.render()  # a TemplateResponse would otherwise render later, outside the zone
+        return response
 
 
 def hospital_role_required(*roles):
@@ -51,7 +62,7 @@ def hospital_role_required(*roles):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             resolve_membership(request, hospital_slug, roles)
-            return view(request, *args, **kwargs)
+            return _in_hospital_time(request, view, *args, **kwargs)
 
         return wrapped
 
@@ -67,7 +78,7 @@ class HospitalRoleRequiredMixin:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         resolve_membership(request, kwargs.pop("hospital_slug"), self.allowed_roles)
-        return super().dispatch(request, *args, **kwargs)
+        return _in_hospital_time(request, super().dispatch, *args, **kwargs)
 
 
 def has_role(request, *roles) -> bool:

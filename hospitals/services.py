@@ -13,6 +13,7 @@ from django.utils.text import slugify
 
 from accounts.services import revoke_api_tokens
 from healthstack.files import CheckedUpload
+from healthstack.localtime import local_date
 from healthstack.status import locked
 from notifications.services import notify, send_email
 
@@ -297,7 +298,7 @@ def invite_staff(*, hospital: Hospital, email: str, full_name: str, role: str, b
         address=email, template="staff_invitation",
         context={
             "full_name": invitation.full_name, "hospital_name": hospital.name, "invited_by": by.full_name,
-            "role": invitation.get_role_display(), "expires_at": invitation.expires_at,
+            "role": invitation.get_role_display(), "expires_at": local_date(invitation.expires_at, hospital),
             "url": reverse("accounts:accept-invitation", args=[invitation.token]),
         },
     )

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from healthstack.localtime import local_date, local_stamp
 from hospitals.permissions import Role, hospital_role_required
 
 from . import services
@@ -68,14 +69,14 @@ def payment_export(request):
 def _payment_export(request):
     _, payments = _filtered(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="payments-{request.hospital.slug}.csv"'
+    today = local_date(timezone.now(), request.hospital)
+    response["Content-Disposition"] = f'attachment; filename="payments-{request.hospital.slug}-{today:%Y-%m-%d}.csv"'
     writer = csv.writer(response)
     writer.writerow(["created", "paid", "tran_id", "status", "payer", "payer_email", "item", "amount", "currency",
                      "refunded", "card_type", "bank_tran_id", "risk_level"])
     for p in payments.with_people().order_by("created_at").iterator(chunk_size=500):
         writer.writerow([
-            timezone.localtime(p.created_at).strftime("%Y-%m-%d %H:%M"),
-            timezone.localtime(p.paid_at).strftime("%Y-%m-%d %H:%M") if p.paid_at else "",
+            local_stamp(p.created_at, request.hospital), local_stamp(p.paid_at, request.hospital),
             p.tran_id, p.status, _cell(p.payer.full_name), p.payer.email, _cell(p.description), p.amount, p.currency,
             p.refunded_amount, p.card_type, p.bank_tran_id, "" if p.risk_level is None else p.risk_level,
         ])

@@ -1,4 +1,5 @@
 import uuid
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -6,6 +7,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from healthstack import status as machine
 
@@ -38,6 +40,21 @@ class PaymentQuerySet(models.QuerySet):
         return self.filter(
             content_type=content_type_of(payable), object_id=payable.pk
         )
+
+    def abandoned(self, *, now: datetime | None = None, older_than: timedelta | None = None):
+        """Attempts still waiting for the gateway after ``older_than`` (default: the payment hold).
+
+        The payer left the checkout page; reconciliation asks the gateway about these and closes them.
+        """
+        if older_than is None:
+            older_than = timedelta(minutes=settings.PAYMENT_HOLD_MINUTES)
+        cutoff = (now or timezone.now()) - older_than
+        return self.filter(status=Payment.Status.INITIATED, created_at__lte=cutoff)
+
+    def without_abandoned(self, *, now: datetime | None = None):
+        """Everything but :meth:`abandoned` attempts: what the payments desk lists by default."""
+        cutoff = (now or timezone.now()) - timedelta(minutes=settings.PAYMENT_HOLD_MINUTES)
+        return self.exclude(status=Payment.Status.INITIATED, created_at__lte=cutoff)
 
     def settled(self):
         """Money was taken: paid, on hold for review, or (partly) refunded."""

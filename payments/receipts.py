@@ -1,7 +1,6 @@
 """The payment receipt PDF (xhtml2pdf through healthstack.pdf), with its verification code and QR."""
 
-from django.utils import timezone
-
+from healthstack.localtime import local_date
 from healthstack.pdf import render_pdf
 from healthstack.verification import verification_for
 
@@ -15,6 +14,12 @@ def receipt_pdf(payment: Payment) -> bytes:
         "payment": payment,
         "hospital": hospital,
         "payer": payment.payer,
-        "paid_at": timezone.localtime(payment.paid_at or payment.created_at, hospital.tz),
+        "paid_at": payment.paid_at or payment.created_at,
         "verification": verification_for(payment.receipt_code),
-    })
+    }, hospital=hospital)
+
+
+def receipt_download_name(payment: Payment) -> str:
+    """The receipt's file name, dated with the day it was paid at the hospital (not the UTC day)."""
+    day = local_date(payment.paid_at or payment.created_at, payment.hospital)
+    return f"receipt-{day:%Y-%m-%d}-{payment.tran_id}.pdf"

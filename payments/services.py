@@ -241,9 +241,27 @@ def _settle(payment: Payment, answer: dict, *, val_id: str, risk_level: int, sou
             else:
                 payment.transition_to(Status.PAID, by=None, source=source, fields=fields)
                 _deliver(payment)
+            _close_superseded(payment, source=source)
             return payment
     except IntegrityError:
         _reject(source, payment.tran_id, "val_id already used by another payment (replay)", payment)
+
+
+def _close_superseded(payment: Payment, *, source: str) -> None:
+    """Inside the settling transaction: cancel the payable's other attempts still waiting for the gateway.
+
+    The payer gave up on a checkout and paid with a new one; the old attempt is closed (and
+    logged) so it is not left "waiting for the gateway" beside the paid one. The validation API
+    stays the truth: a cancelled attempt the gateway later vouches for may still become paid.
+    """
+    others = (
+        Payment.objects.select_for_update()
+        .filter(content_type_id=payment.content_type_id, object_id=payment.object_id, status=Status.INITIATED)
+        .exclude(pk=payment.pk).order_by("pk")
+    )
+    for other in others:  # locked above in id order; locked() marks each for its move
+        locked(other).transition_to(Status.CANCELLED, by=None, source=source,
+                                    reason=f"Superseded by {payment.tran_id}, which was paid.")
 
 
 def _hold(payment: Payment) -> None:
@@ -278,10 +296,10 @@ def _deliver(payment: Payment) -> None:
 
 def send_receipt(payment: Payment) -> None:
     """Notify the payer of the payment with the receipt PDF attached (after commit)."""
-    from .receipts import receipt_pdf
+    from .receipts import receipt_download_name, receipt_pdf
 
     payment = Payment.objects.with_people().get(pk=payment.pk)
-    attachments = [(f"receipt-{payment.tran_id}.pdf", receipt_pdf(payment), "application/pdf")]
+    attachments = [(receipt_download_name(payment), receipt_pdf(payment), "application/pdf")]
     notify(payment.payer, "payment_received", _context(payment), url=_return_url(payment), attachments=attachments,
            group=_group(payment))
 
@@ -452,7 +470,7 @@ def reconcile_payments(*, older_than: timedelta | None = None, now: datetime | N
     hold = timedelta(minutes=settings.PAYMENT_HOLD_MINUTES)
     older_than = hold if older_than is None else older_than
     counts = Counter()
-    stale = Payment.objects.filter(status=Status.INITIATED, created_at__lte=now - older_than).order_by("created_at")
+    stale = Payment.objects.abandoned(now=now, older_than=older_than).order_by("created_at")
     client = gateway()
     for payment in stale:
         try:

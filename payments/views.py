@@ -23,7 +23,7 @@ from . import services
 from .gateway import GatewayError
 from .models import Payment
 from .payables import find_payable
-from .receipts import receipt_pdf
+from .receipts import receipt_download_name, receipt_pdf
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ def receipt(request, uuid):
         messages.error(request, str(error))
         return redirect("payments:mine")
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="receipt-{payment.tran_id}.pdf"'
+    response["Content-Disposition"] = f'attachment; filename="{receipt_download_name(payment)}"'
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

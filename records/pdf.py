@@ -3,6 +3,7 @@
 import base64
 import logging
 
+from healthstack.localtime import local_date
 from healthstack.pdf import render_pdf
 from healthstack.verification import verification_for
 
@@ -40,9 +41,10 @@ def prescription_pdf(prescription: Prescription) -> bytes:
         "patient": prescription.patient,
         "profile": profile,
         "verification": verification_for(prescription.document_code) if prescription.document_code else None,
-    })
+    }, hospital=prescription.hospital)
 
 
 def download_name(prescription: Prescription) -> str:
-    when = prescription.issued_at or prescription.created_at
-    return f"prescription-{when:%Y-%m-%d}-{prescription.pk}-v{prescription.version}.pdf"
+    """The PDF's file name, dated with the day it was issued at the hospital (not the UTC day)."""
+    day = local_date(prescription.issued_at or prescription.created_at, prescription.hospital)
+    return f"prescription-{day:%Y-%m-%d}-{prescription.pk}-v{prescription.version}.pdf"

@@ -59,7 +59,8 @@ def test_message_through_one_process_reaches_a_socket_on_the_other(two_servers, 
     from chat.tests.factories import ConversationFactory
 
     server_a, server_b = two_servers
-    AppointmentFactory(membership=doctor_membership, patient=patient, date=local_now(doctor_membership.hospital).date())
+    AppointmentFactory(membership=doctor_membership, patient=patient, date=local_now(doctor_membership.hospital).date(),
+                       status="confirmed", token_number=1)  # a confirmed visit: the care relationship chat needs
     conversation = ConversationFactory(patient=patient, doctor=doctor_membership.user)
     room = f"/ws/chat/{conversation.pk}/"
 

@@ -32,6 +32,16 @@ def doctor_today_at(hospital, user):
     return doctor_today(membership) if membership else {"membership": None}
 
 
+@register.inclusion_tag("appointments/partials/doctor_upcoming.html")
+def doctor_upcoming(membership):
+    return {"membership": membership, "appointments": summaries.doctor_upcoming(membership)}
+
+
+@register.inclusion_tag("appointments/partials/doctor_recent_patients.html")
+def doctor_recent_patients(membership):
+    return {"membership": membership, "recent": summaries.doctor_recent_patients(membership)}
+
+
 @register.inclusion_tag("appointments/partials/reception_today.html")
 def reception_today(hospital):
     return {"hospital": hospital, **summaries.reception_today(hospital)}

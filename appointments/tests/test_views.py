@@ -1,4 +1,4 @@
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.db import connection
@@ -496,11 +496,12 @@ def test_dashboard_cards_render(patient, receptionist, doctor_membership, make_a
     assert "Kamal Hossain" in html and "Today's queue" in html and "Appointments today" in html
 
 
-@pytest.mark.parametrize("role, card", [("doctor", "Today's queue"), ("receptionist", "Appointments today"),
+@pytest.mark.parametrize("role, card", [("doctor", "Today's queue"), ("receptionist", 'data-testid="desk-counts"'),
                                         ("admin", "Appointments today")])
 def test_staff_dashboard_shows_the_role_card(role, card, client_for, hospital, doctor_membership):
     user = doctor_membership.user if role == "doctor" else MembershipFactory(hospital=hospital, role=role).user
-    assert card in client_for(user).get(reverse("manage:dashboard", args=[hospital.slug])).content.decode()
+    page = client_for(user).get(reverse("manage:dashboard", args=[hospital.slug]), follow=True).content.decode()
+    assert card in page
 
 
 def test_patient_home_and_doctor_profile_show_appointments_pieces(client_for, patient, doctor, make_appointment):
@@ -508,3 +509,62 @@ def test_patient_home_and_doctor_profile_show_appointments_pieces(client_for, pa
     assert "Next appointment" in client_for(patient).get(reverse("me:home")).content.decode()
     page = client_for(patient).get(reverse("hospitals:doctor-detail", args=[doctor.doctor_profile.pk])).content.decode()
     assert reverse("appointments:book", args=[doctor.doctor_profile.pk]) in page and "Patient reviews" in page
+
+
+@pytest.fixture
+def mixed_day(hospital, doctor_membership):
+    """Today's bookings in every desk state, keyed by the state the board should file each under."""
+    from django.utils import timezone
+
+    today = local_now(hospital).date()
+    rows = [("awaiting_payment", {"status": Status.AWAITING_PAYMENT,
+                                  "hold_expires_at": timezone.now() + timedelta(minutes=10)}),
+            ("to_confirm", {"status": Status.REQUESTED}), ("to_confirm", {"status": Status.REQUESTED}),
+            ("expected", {"status": Status.CONFIRMED, "token_number": 1}),
+            ("expected", {"status": Status.CONFIRMED, "token_number": 2}),
+            ("arrived", {"status": Status.CONFIRMED, "token_number": 3, "arrived_at": timezone.now()}),
+            ("completed", {"status": Status.COMPLETED, "token_number": 4, "arrived_at": timezone.now()}),
+            ("no_show", {"status": Status.NO_SHOW, "token_number": 5}),
+            ("closed", {"status": Status.REJECTED}), ("closed", {"status": Status.CANCELLED}),
+            ("closed", {"status": Status.EXPIRED})]
+    made = {}
+    for minute, (state, fields) in enumerate(rows):
+        start = time(9 + minute // 4, minute % 4 * 15)
+        end = (datetime.combine(today, start) + timedelta(minutes=15)).time()
+        appointment = AppointmentFactory(membership=doctor_membership, date=today, start_time=start, end_time=end,
+                                         **fields)
+        made.setdefault(state, set()).add(appointment.pk)
+    return made
+
+
+def _board_counts(html: str) -> dict[str, tuple[int, str]]:
+    """Each desk count on a page: state -> (number shown, link)."""
+    import re
+
+    found = re.findall(r'href="([^"]+)"[^>]*data-state="(\w*)">\s*(?:<span[^>]*>(\d+)</span>|(\d+) )', html)
+    return {state: (int(number or number_in_text), href.replace("&amp;", "&"))
+            for href, state, number, number_in_text in found}
+
+
+def test_reception_counts_add_up_and_each_lands_on_exactly_its_rows(mixed_day, receptionist, hospital, client_for):
+    import re
+
+    client = client_for(receptionist)
+    counts = _board_counts(client.get(reverse("desk:reception", args=[hospital.slug])).content.decode())
+
+    booked_states = ["awaiting_payment", "to_confirm", "expected", "arrived", "completed", "no_show"]
+    assert {state: counts[state][0] for state in [*booked_states, "closed"]} == {
+        state: len(mixed_day[state]) for state in [*booked_states, "closed"]}
+    assert counts[""][0] == 8 == sum(counts[state][0] for state in booked_states)
+    for state, (number, link) in counts.items():
+        listed = {int(pk) for pk in re.findall(r'data-appointment="(\d+)"', client.get(link).content.decode())}
+        expected = set().union(*mixed_day.values()) if state == "" else mixed_day[state]
+        assert listed == expected, state
+        assert state == "" or number == len(listed)
+
+
+def test_dashboard_counts_use_the_same_states_and_links(mixed_day, hospital_admin, hospital, client_for):
+    page = client_for(hospital_admin).get(reverse("manage:dashboard", args=[hospital.slug])).content.decode()
+    counts = _board_counts(page)
+    assert counts[""][0] == 8 and counts["to_confirm"][0] == 2 and counts["arrived"][0] == 1
+    assert counts["closed"][0] == 3 and "state=arrived" in counts["arrived"][1]

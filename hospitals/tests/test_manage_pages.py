@@ -1,9 +1,11 @@
 """The hospital admin's desk: the role matrix and each page's behaviour."""
 
 import io
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -37,8 +39,8 @@ def test_admin_pages_role_matrix(name, kwargs, client_for, hospital, hospital_ad
 @pytest.mark.parametrize("role", ["admin", "doctor", "receptionist", "lab_worker", "pharmacist"])
 def test_dashboard_open_to_every_staff_role(role, client_for, hospital):
     user = MembershipFactory(hospital=hospital, role=role).user
-    response = client_for(user).get(reverse("manage:dashboard", args=[hospital.slug]))
-    assert response.status_code == 200
+    response = client_for(user).get(reverse("manage:dashboard", args=[hospital.slug]), follow=True)
+    assert response.status_code == 200  # the front desk's home is the reception board (tests/test_role_homes.py)
     assert hospital.name in response.content.decode()
 
 
@@ -337,6 +339,17 @@ def test_failed_application_leaves_no_certificate_files(hospital, department, ho
                                    consultation_fee=Decimal("500.00"), certificates=files)
     assert stored_files() == before
     assert not Membership.objects.filter(user=applicant).exists()
+
+
+def test_invitation_email_states_the_expiry_day_at_the_hospital(hospital, hospital_admin, settings,
+                                                                django_capture_on_commit_callbacks):
+    # Sent at 01:18 on 30 November in Dhaka from a server kept in UTC: valid until 7 December there.
+    settings.TIME_ZONE, settings.INVITATION_VALID_DAYS = "UTC", 7
+    with time_machine.travel(datetime(2026, 11, 29, 19, 18, tzinfo=UTC), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.invite_staff(hospital=hospital, email="new.desk@example.test", full_name="Nadia Akter",
+                                  role="receptionist", by=hospital_admin)
+    assert "valid until 7 Dec 2026" in mail.outbox[-1].body
 
 
 @pytest.mark.django_db

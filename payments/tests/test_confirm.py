@@ -255,3 +255,18 @@ def test_gateway_down_at_start_marks_the_attempt_failed(payable, patient, settin
     with pytest.raises(services.PaymentError, match="not answering"):
         services.start_payment(payable=payable, payer=patient)
     assert Payment.objects.get().status == Status.FAILED
+
+
+def test_paying_with_a_new_checkout_closes_the_abandoned_attempt(sandbox, payable, patient):
+    abandoned = start(payable, patient)  # the payer closed this checkout page
+    retry = start(payable, patient)
+
+    assert post("ipn", settle(retry)).status_code == 200
+
+    abandoned.refresh_from_db()
+    assert abandoned.status == Status.CANCELLED
+    closing = abandoned.events.get(kind=PaymentEvent.Kind.STATUS)
+    assert (closing.from_status, closing.to_status) == (Status.INITIATED, Status.CANCELLED)
+    assert retry.tran_id in closing.note
+    retry.refresh_from_db()
+    assert retry.status == Status.PAID

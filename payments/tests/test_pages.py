@@ -1,12 +1,19 @@
 """Patient and hospital-admin payment pages: receipts, filters, day totals, CSV, access."""
 
+import io
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
 
 from accounts.tests.factories import PatientFactory
+from healthstack.verification import issue_document_code
 from hospitals.tests.factories import MembershipFactory
+from payments.models import Payment, content_type_of
 from payments.tests.conftest import settle
 from payments.tests.test_confirm import post, start
 
@@ -58,3 +65,66 @@ def test_payments_desk_is_for_the_hospitals_admins_only(paid_payment, hospital, 
     other_admin = MembershipFactory(hospital=other_hospital, role="admin").user
     assert client_for(other_admin).get(
         reverse("hospital_payments:detail", args=[other_hospital.slug, paid_payment.pk])).status_code == 404
+
+
+@pytest.fixture
+def paid_after_midnight_in_dhaka(payable, patient, hospital, settings):
+    """Paid at 01:18 on 30 November in Dhaka (19:18 UTC on the 29th), on a server kept in UTC."""
+    settings.TIME_ZONE = "UTC"
+    paid_at = datetime(2026, 11, 29, 19, 18, tzinfo=UTC)
+    with time_machine.travel(paid_at - timedelta(minutes=2), tick=False):
+        payment = Payment.objects.create(
+            tran_id="HSMIDNIGHT", payer=patient, hospital=hospital, amount=Decimal("500.00"), description="Visit",
+            content_type=content_type_of(payable), object_id=payable.pk, status=Payment.Status.PAID,
+            paid_at=paid_at, bank_tran_id="B1",
+            receipt_code=issue_document_code(kind="receipt", hospital_name=hospital.name,
+                                             patient_name=patient.full_name, issued_at=paid_at),
+        )
+    return payment
+
+
+def test_receipt_is_named_and_dated_with_the_payment_day_at_the_hospital(paid_after_midnight_in_dhaka, patient,
+                                                                        client_for):
+    payment = paid_after_midnight_in_dhaka
+    receipt = client_for(patient).get(reverse("payments:receipt", args=[payment.uuid]))
+    assert 'filename="receipt-2026-11-30-HSMIDNIGHT.pdf"' in receipt["Content-Disposition"]
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(receipt.content)).pages)
+    assert "30 November 2026, 01:18" in text
+
+
+def test_payments_csv_states_times_at_the_hospital(paid_after_midnight_in_dhaka, hospital, hospital_admin,
+                                                   client_for):
+    with time_machine.travel(datetime(2026, 11, 29, 19, 30, tzinfo=UTC), tick=False):
+        export = client_for(hospital_admin).get(reverse("hospital_payments:export", args=[hospital.slug]))
+    assert f'filename="payments-{hospital.slug}-2026-11-30.csv"' in export["Content-Disposition"]
+    row = export.content.decode().splitlines()[1]
+    assert row.startswith("2026-11-30 01:16,2026-11-30 01:18,HSMIDNIGHT")
+
+
+def test_staff_pages_show_times_in_the_hospitals_zone(paid_after_midnight_in_dhaka, hospital, hospital_admin,
+                                                      client_for):
+    url = reverse("hospital_payments:detail", args=[hospital.slug, paid_after_midnight_in_dhaka.pk])
+    assert "30 Nov 2026 01:18" in client_for(hospital_admin).get(url).content.decode()
+
+
+def test_payments_desk_hides_abandoned_checkouts_unless_asked(payable, patient, hospital, hospital_admin,
+                                                               client_for, settings):
+    settings.PAYMENT_HOLD_MINUTES = 15
+
+    def attempt(tran_id, minutes_ago):
+        with time_machine.travel(timezone.now() - timedelta(minutes=minutes_ago)):
+            return Payment.objects.create(tran_id=tran_id, payer=patient, hospital=hospital, amount=Decimal("500.00"),
+                                          description="Visit", content_type=content_type_of(payable),
+                                          object_id=payable.pk)
+
+    attempt("HSABANDONED", 40), attempt("HSATCHECKOUT", 5)
+    client = client_for(hospital_admin)
+    url = reverse("hospital_payments:list", args=[hospital.slug])
+    export = reverse("hospital_payments:export", args=[hospital.slug])
+
+    for page in (client.get(url).content.decode(), client.get(export).content.decode(),
+                 client.get(url, {"status": "initiated"}).content.decode()):
+        assert "HSATCHECKOUT" in page and "HSABANDONED" not in page
+    for page in (client.get(url, {"include_abandoned": "on"}).content.decode(),
+                 client.get(export, {"include_abandoned": "on"}).content.decode()):
+        assert "HSATCHECKOUT" in page and "HSABANDONED" in page

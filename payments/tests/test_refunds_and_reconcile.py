@@ -1,5 +1,6 @@
 """Refunds through the refund API (capped), the appointment rules that refund, and reconciliation by tran_id."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -87,7 +88,8 @@ def test_received_email_carries_the_receipt_pdf(sandbox, payable, patient, mailo
 
     receipt_mail = next(m for m in mailoutbox if m.subject.startswith("Payment received"))
     (name, content, mimetype), = receipt_mail.attachments
-    assert name.startswith("receipt-HS") and mimetype == "application/pdf" and content.startswith(b"%PDF")
+    assert re.fullmatch(r"receipt-\d{4}-\d{2}-\d{2}-HS\w+\.pdf", name)
+    assert mimetype == "application/pdf" and content.startswith(b"%PDF")
 
 
 def test_accepting_a_held_payment_moves_the_appointment_on(sandbox, payable, patient, hospital_admin):

@@ -1,9 +1,10 @@
 """Prescriptions: draft → issued → superseded, bad input refused, and the PDF's text."""
 
 import io
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.db import transaction
 from django.utils import timezone
 from pypdf import PdfReader
@@ -212,3 +213,14 @@ def test_pdf_renders_bengali_names_and_advice(visit, doctor_membership, doctor, 
     assert "Drink plenty of water." in text
     for word in ["রহমান", "পানি"]:
         assert all(char in text for char in word if char.isalpha()), word
+
+
+def test_pdf_is_named_and_dated_with_the_issue_day_at_the_hospital(draft, doctor, patient, client_for, settings):
+    # A server kept in UTC; issued at 01:18 on 30 November in Dhaka, which is still 29 November in UTC.
+    settings.TIME_ZONE = "UTC"
+    with time_machine.travel(datetime(2026, 11, 29, 19, 18, tzinfo=UTC), tick=False):
+        issued = services.issue_prescription(prescription=draft, by=doctor)
+    response = client_for(patient).get(f"/me/records/prescriptions/{issued.pk}/pdf/")
+    assert f'filename="prescription-2026-11-30-{issued.pk}-v1.pdf"' in response["Content-Disposition"]
+    text = _pdf_text(issued)
+    assert "Date 30 November 2026" in text and "30 November 2026, 01:18" in text
