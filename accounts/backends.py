@@ -3,6 +3,9 @@ from django.contrib.auth.backends import ModelBackend
 
 from .models import User
 
+# The backend a view names when it signs someone in itself (after confirming an email or an invitation).
+AUTH_BACKEND = "accounts.backends.EmailBackend"
+
 
 def normalize_email_identity(value) -> str:
     """The one spelling of a login email: no surrounding spaces, lower case.

@@ -10,6 +10,4 @@ urlpatterns = [
     path("tokens/", views.api_tokens, name="api-tokens"),
     path("tokens/revoke/", views.revoke_api_token, name="api-token-revoke"),
     path("tokens/revoke-all/", views.revoke_all_api_tokens, name="api-tokens-revoke-all"),
-    path("applications/", views.applications, name="applications"),
-    path("applications/<slug:hospital_slug>/apply/", views.apply, name="apply"),
 ]

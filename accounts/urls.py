@@ -21,5 +21,4 @@ urlpatterns = [
     path("password/reset/complete/",
          auth_views.PasswordResetCompleteView.as_view(template_name="accounts/password_reset_complete.html"),
          name="password-reset-complete"),
-    path("invite/<str:token>/", views.accept_staff_invitation, name="accept-invitation"),
 ]

@@ -2,28 +2,22 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from hospitals.forms import DoctorApplicationForm
-from hospitals.models import Hospital, Membership, StaffInvitation
-from hospitals.services import HospitalError, accept_invitation, apply_to_hospital
-
 from . import services
+from .backends import AUTH_BACKEND
 from .confirmation import email_confirmation_token
 from .home import shortcuts_for
 from .forms import (
     DoctorProfileForm,
     DoctorSignupForm,
     EmailLoginForm,
-    InvitationAcceptForm,
     PasswordChangeForm,
     PasswordResetForm,
     PatientProfileForm,
@@ -31,8 +25,6 @@ from .forms import (
     SetPasswordForm,
 )
 from .models import ApiToken, User
-
-AUTH_BACKEND = "accounts.backends.EmailBackend"
 
 
 class LoginView(auth_views.LoginView):
@@ -105,33 +97,9 @@ def confirm_signup(request, uidb64, token):
 
 
 @login_required
-def dashboard(request):
-    """Send each user to their role home; a user on several hospitals' staff picks one."""
-    memberships = list(
-        Membership.objects.filter(user=request.user, status=Membership.Status.APPROVED)
-        .exclude(hospital__status=Hospital.Status.SUSPENDED)
-        .select_related("hospital").order_by("hospital__name")
-    )
-    hospitals = {m.hospital_id: m.hospital for m in memberships}
-    if len(hospitals) == 1:
-        return redirect("manage:dashboard", next(iter(hospitals.values())).slug)
-    if len(hospitals) > 1:
-        return render(request, "accounts/pick_hospital.html", {"memberships": memberships})
-    if request.user.is_staff and not request.user.is_patient and not request.user.is_doctor:
-        return redirect("admin:index")
-    return redirect("me:home")
-
-
-@login_required
 def me_home(request):
     user = request.user
-    context = {"shortcuts": shortcuts_for(user) if user.is_patient else ()}
-    if user.is_doctor:
-        context["applications"] = (
-            Membership.objects.filter(user=user, role=Membership.Role.DOCTOR)
-            .select_related("hospital", "department").order_by("-created_at")
-        )
-    return render(request, "accounts/me_home.html", context)
+    return render(request, "accounts/me_home.html", {"shortcuts": shortcuts_for(user) if user.is_patient else ()})
 
 
 @login_required
@@ -154,65 +122,6 @@ def profile(request):
         messages.success(request, "Your profile was saved.")
         return redirect("me:profile")
     return render(request, "accounts/profile.html", {"form": form, "profile": profile_obj})
-
-
-@login_required
-def applications(request):
-    if not request.user.is_doctor:
-        messages.info(request, "Applications to hospitals are for doctors.")
-        return redirect("me:home")
-    mine = (
-        Membership.objects.filter(user=request.user, role=Membership.Role.DOCTOR)
-        .select_related("hospital", "department").prefetch_related("certificates").order_by("-created_at")
-    )
-    taken = {m.hospital_id for m in mine if m.status != Membership.Status.REJECTED}
-    hospitals = Hospital.objects.approved().exclude(pk__in=taken).order_by("city", "name")
-    page = Paginator(hospitals, 20).get_page(request.GET.get("page"))
-    return render(request, "accounts/applications.html", {"applications": mine, "page_obj": page})
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def apply(request, hospital_slug):
-    if not request.user.is_doctor:
-        messages.info(request, "Sign up as a doctor to apply to hospitals.")
-        return redirect("accounts:signup-doctor")
-    hospital = get_object_or_404(Hospital.objects.approved(), slug=hospital_slug)
-    form = DoctorApplicationForm(request.POST or None, request.FILES or None, hospital=hospital)
-    if request.method == "POST" and form.is_valid():
-        try:
-            apply_to_hospital(user=request.user, hospital=hospital, **form.cleaned_data)
-        except HospitalError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, f"Your application to {hospital.name} was sent. You will get an email when it is decided.")
-            return redirect("me:applications")
-    return render(request, "accounts/apply.html", {"form": form, "hospital": hospital})
-
-
-@require_http_methods(["GET", "POST"])
-def accept_staff_invitation(request, token):
-    invitation = StaffInvitation.objects.select_related("hospital", "invited_by").filter(token=token).first()
-    if invitation is None or not invitation.is_open:
-        return render(request, "accounts/invitation_invalid.html", status=404)
-    signed_in = request.user.is_authenticated
-    form = None if signed_in else InvitationAcceptForm(request.POST or None, invitation=invitation)
-    if request.method == "POST" and (signed_in or form.is_valid()):
-        try:
-            with transaction.atomic():
-                membership = accept_invitation(
-                    token=token, user=request.user if signed_in else None,
-                    password=None if signed_in else form.cleaned_data["password1"],
-                    phone="" if signed_in else form.cleaned_data["phone"],
-                )
-        except HospitalError as exc:
-            messages.error(request, str(exc))
-        else:
-            if not signed_in:
-                login(request, membership.user, backend=AUTH_BACKEND)
-            messages.success(request, f"Welcome to {membership.hospital.name}.")
-            return redirect("manage:dashboard", membership.hospital.slug)
-    return render(request, "accounts/invitation_accept.html", {"invitation": invitation, "form": form})
 
 
 @login_required

@@ -10,13 +10,14 @@ from types import SimpleNamespace
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from healthstack.consumers import LiveConsumer, Refused
+from healthstack.realtime import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND
 from hospitals.models import Membership
 from hospitals.permissions import resolve_membership
-from notifications import realtime
-from notifications.consumers import LiveConsumer, Refused
 
-from .manage_views import DESK
 from .models import Appointment
+from .permissions import DESK
+from .realtime import appointment_group, display_group, queue_group, reception_group
 from .slots import local_now
 
 
@@ -26,9 +27,9 @@ def _guard(user, hospital_slug: str, roles) -> SimpleNamespace:
     try:
         resolve_membership(request, hospital_slug, roles)
     except Http404 as error:
-        raise Refused(realtime.CLOSE_NOT_FOUND) from error
+        raise Refused(CLOSE_NOT_FOUND) from error
     except PermissionDenied as error:
-        raise Refused(realtime.CLOSE_FORBIDDEN) from error
+        raise Refused(CLOSE_FORBIDDEN) from error
     return request
 
 
@@ -37,7 +38,7 @@ class ReceptionConsumer(LiveConsumer):
 
     def authorize(self, user) -> list[str]:
         request = _guard(user, self.scope["url_route"]["kwargs"]["hospital_slug"], DESK)
-        return [realtime.reception_group(request.hospital.pk)]
+        return [reception_group(request.hospital.pk)]
 
 
 class QueueConsumer(LiveConsumer):
@@ -45,7 +46,7 @@ class QueueConsumer(LiveConsumer):
 
     def authorize(self, user) -> list[str]:
         request = _guard(user, self.scope["url_route"]["kwargs"]["hospital_slug"], (Membership.Role.DOCTOR,))
-        return [realtime.queue_group(request.membership.pk)]
+        return [queue_group(request.membership.pk)]
 
 
 class AppointmentConsumer(LiveConsumer):
@@ -56,10 +57,10 @@ class AppointmentConsumer(LiveConsumer):
             pk=self.scope["url_route"]["kwargs"]["appointment_id"]
         ).first()
         if appointment is None:
-            raise Refused(realtime.CLOSE_NOT_FOUND)
+            raise Refused(CLOSE_NOT_FOUND)
         return [
-            realtime.appointment_group(appointment.pk),
-            realtime.display_group(appointment.membership_id, appointment.date),
+            appointment_group(appointment.pk),
+            display_group(appointment.membership_id, appointment.date),
         ]
 
 
@@ -75,5 +76,5 @@ class DisplayConsumer(LiveConsumer):
             .filter(pk=kwargs["membership_id"], hospital__slug=kwargs["hospital_slug"]).first()
         )
         if membership is None:
-            raise Refused(realtime.CLOSE_NOT_FOUND)
-        return [realtime.display_group(membership.pk, local_now(membership.hospital).date())]
+            raise Refused(CLOSE_NOT_FOUND)
+        return [display_group(membership.pk, local_now(membership.hospital).date())]

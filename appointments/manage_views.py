@@ -15,19 +15,19 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from healthstack.lookups import get_by_id_or_404
+from healthstack.pages import paginate, parse_date
 from hospitals.models import Membership
 from hospitals.permissions import has_role, hospital_role_required
 
 from . import services
 from .forms import DayOffForm, RejectForm, ScheduleRuleForm
 from .models import Appointment, DayOff, QueueState, ScheduleRule
+from .permissions import DESK
 from .slots import local_now
 from .summaries import DESK_STATES, desk_count_list, desk_counts, doctor_today, in_desk_state, month_counts
-from .views import _parse_date, paginate
 
 Role = Membership.Role
 Status = Appointment.Status
-DESK = (Role.RECEPTIONIST, Role.ADMIN)
 
 
 def _is_desk(request) -> bool:
@@ -127,7 +127,7 @@ def _month_weeks(day: date, counts: dict[date, int]) -> list[list[tuple[date, in
 def reception(request):
     """The day's counts by desk state, its appointments grouped by doctor (``?state=`` narrows them), a month calendar."""
     today = local_now(request.hospital).date()
-    day = _parse_date(request.GET.get("date")) or today
+    day = parse_date(request.GET.get("date")) or today
     state = request.GET.get("state") if request.GET.get("state") in DESK_STATES else ""
     services.expire_stale_holds(day=day)
     day_appointments = Appointment.objects.for_hospital(request.hospital).on(day)

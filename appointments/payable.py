@@ -62,4 +62,10 @@ def _patients_appointment(pk: int, payer):
     return Appointment.objects.for_patient(payer).with_people().filter(pk=pk).first()
 
 
-register_payable(PayableAppointment.payable_kind, _patients_appointment)
+def _patients_awaiting_payment(payer):
+    from .models import Appointment
+
+    return Appointment.objects.for_patient(payer).filter(status="awaiting_payment", fee__gt=0).with_people()
+
+
+register_payable(PayableAppointment.payable_kind, _patients_appointment, awaiting=_patients_awaiting_payment)

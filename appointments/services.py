@@ -18,9 +18,9 @@ from django.utils import timezone
 from healthstack.status import locked
 from healthstack.templatetags.money import money
 from hospitals.models import Membership
-from notifications import realtime
 from notifications.services import notify
 
+from . import realtime
 from .models import Appointment, AppointmentError, DayOff, InvalidTransition, QueueState, Review, ScheduleRule
 from .payable import refund_appointment
 from .slots import booking_window, local_now, rule_slots

@@ -1,11 +1,7 @@
 """Patient-facing pages: booking, my appointments, appointment detail; and the waiting-room display."""
 
-from datetime import date
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import DoctorProfile
+from healthstack.pages import paginate, parse_date
 from hospitals.models import Membership
 from payments.models import Payment
 
@@ -21,17 +18,6 @@ from .forms import BookingForm, CancelForm, ReviewForm, SlotFilterForm
 from .models import Appointment
 from .slots import free_slots, local_now, open_dates
 from .summaries import next_token_on, now_serving_on, queue_position
-
-
-def paginate(request, queryset, per_page=None):
-    return Paginator(queryset, per_page or settings.PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _parse_date(text) -> date | None:
-    try:
-        return date.fromisoformat(text or "")
-    except ValueError:
-        return None
 
 
 def _bookable_memberships(doctor_id: int):
@@ -49,7 +35,7 @@ def _booking_context(doctor, memberships, data, form=None) -> dict:
     """The hospital, open dates, chosen date and its free slots for ``data`` (GET or POST)."""
     membership = next((m for m in memberships if str(m.pk) == str(data.get("membership"))), memberships[0])
     dates = open_dates(membership)
-    chosen = _parse_date(data.get("date"))
+    chosen = parse_date(data.get("date"))
     if chosen not in {day for day, _ in dates}:
         chosen = dates[0][0] if dates else None
     queryset = Membership.objects.filter(pk__in=[m.pk for m in memberships]).select_related("hospital", "department")

@@ -12,8 +12,8 @@ from collections import deque
 
 from channels.db import database_sync_to_async
 
-from notifications import realtime
-from notifications.consumers import MAX_FRAME_CHARS, LiveConsumer, Refused
+from healthstack import realtime
+from healthstack.consumers import MAX_FRAME_CHARS, LiveConsumer, Refused
 
 from . import services
 from .models import MESSAGE_MAX_LENGTH, Conversation
@@ -40,7 +40,7 @@ class ChatConsumer(LiveConsumer):
         self.sent_at = deque(maxlen=RATE_MESSAGES)
         self.frames_at = deque(maxlen=RATE_FRAMES)
         self.last_typing = 0.0
-        return [realtime.chat_group(conversation.pk)]
+        return [services.chat_group(conversation.pk)]
 
     async def receive(self, text_data=None, bytes_data=None):
         now = time.monotonic()
@@ -95,7 +95,7 @@ class ChatConsumer(LiveConsumer):
         if now - self.last_typing < TYPING_EVERY_SECONDS:
             return
         self.last_typing = now
-        await self.channel_layer.group_send(realtime.chat_group(self.conversation.pk), {
+        await self.channel_layer.group_send(services.chat_group(self.conversation.pk), {
             "type": services.CHAT_TYPING, "user": self.scope["user"].pk, "name": self.sender_name,
         })
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from healthstack.files import DOCUMENT_KINDS, IMAGE_KINDS, check_upload
-from notifications import realtime
+from healthstack import realtime
 
 from .models import MESSAGE_MAX_LENGTH, Conversation, Message
 from .permissions import has_care_relationship
@@ -18,6 +18,11 @@ CHAT_READ = "chat.read"
 CHAT_TYPING = "chat.typing"
 CHAT_NEW = "chat.new"
 ATTACHMENT_KINDS = DOCUMENT_KINDS
+
+
+def chat_group(conversation_id: int) -> str:
+    """The channel-layer group of one conversation's open chat rooms (both participants')."""
+    return f"chat-{conversation_id}"
 
 
 class ChatError(Exception):
@@ -114,7 +119,7 @@ def post_message(*, conversation: Conversation, sender, body: str = "", attachme
     Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
     message.conversation = conversation
     message.sender = sender
-    realtime.broadcast(realtime.chat_group(conversation.pk), CHAT_MESSAGE, {"message": serialize_message(message)})
+    realtime.broadcast(chat_group(conversation.pk), CHAT_MESSAGE, {"message": serialize_message(message)})
     recipient_id = conversation.doctor_id if sender.pk == conversation.patient_id else conversation.patient_id
     realtime.broadcast(realtime.user_group(recipient_id), CHAT_NEW, {
         "conversation": conversation.pk,
@@ -138,5 +143,5 @@ def mark_read(*, conversation: Conversation, reader) -> int:
     if up_to is None:
         return 0
     changed = unread.filter(id__lte=up_to).update(read_at=timezone.now())
-    realtime.broadcast(realtime.chat_group(conversation.pk), CHAT_READ, {"reader": reader.pk, "up_to": up_to})
+    realtime.broadcast(chat_group(conversation.pk), CHAT_READ, {"reader": reader.pk, "up_to": up_to})
     return changed

@@ -11,30 +11,16 @@ def demo_payments(request):
 
 
 def navigation(request):
-    """What the navbar needs: the user's role links and unread notification count.
+    """What the navbar needs that no app owns: where the user is and where their dashboard is.
 
-    Kept to at most two small queries, and none for anonymous visitors.
+    The apps add their own parts (staff hospitals, the unread count) with their own context
+    processors, listed beside this one in settings; healthstack imports no app's models.
     """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from hospitals.models import Membership
-    from notifications.models import Notification
-
-    memberships = list(
-        Membership.objects.filter(user=user, status=Membership.Status.APPROVED)
-        .exclude(hospital__status="suspended")
-        .select_related("hospital")
-        .order_by("hospital__name", "role")
-    )
-    staff_hospitals = {}
-    for membership in memberships:
-        staff_hospitals.setdefault(membership.hospital.slug, membership.hospital)
     return {
-        "nav_staff_hospitals": list(staff_hospitals.values()),
-        "nav_memberships": memberships,
         "nav_current_hospital": getattr(request, "hospital", None),
         "nav_current_roles": getattr(request, "roles", frozenset()),
-        "nav_unread_count": Notification.objects.for_user(user).unread().count(),
         "nav_dashboard_url": reverse("dashboard"),
     }

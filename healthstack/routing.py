@@ -3,7 +3,8 @@ from django.urls import path, re_path
 
 from appointments import consumers as appointment_consumers
 from chat.consumers import ChatConsumer
-from notifications.consumers import NotFoundConsumer, NotificationConsumer
+from healthstack.consumers import NotFoundConsumer
+from notifications.consumers import NotificationConsumer
 
 websocket_urlpatterns = [
     path("ws/notifications/", NotificationConsumer.as_asgi()),

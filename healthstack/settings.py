@@ -85,6 +85,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "healthstack.context_processors.navigation",
+                "hospitals.context_processors.staff_navigation",
+                "notifications.context_processors.unread_notifications",
                 "healthstack.context_processors.demo_payments",
             ],
             "builtins": ["healthstack.templatetags.money"],
@@ -221,6 +223,9 @@ REST_FRAMEWORK = {
 API_TOKEN_TTL_HOURS = env.float("API_TOKEN_TTL_HOURS", default=72)
 STAFF_API_TOKEN_TTL_MINUTES = env.float("STAFF_API_TOKEN_TTL_MINUTES", default=STAFF_IDLE_TIMEOUT_MINUTES)
 KNOX_TOKEN_MODEL = "accounts.ApiToken"
+# knox's own migrations create its AuthToken table even when the model is swapped out; that
+# unused table's foreign key to users would then block PostgreSQL from truncating users.
+MIGRATION_MODULES = {"knox": None}
 REST_KNOX = {
     "TOKEN_TTL": timedelta(hours=API_TOKEN_TTL_HOURS),
     "AUTH_HEADER_PREFIX": "Token",

@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView
 
-from accounts import views as account_views
 from hospitals import views as hospital_views
 from healthstack import views
 
@@ -21,7 +20,7 @@ urlpatterns = [
     path("", include("appointments.urls")),
     path("", include("payments.urls")),
     path("accounts/", include("accounts.urls")),
-    path("dashboard/", account_views.dashboard, name="dashboard"),
+    path("dashboard/", hospital_views.dashboard, name="dashboard"),
     path("me/", include("accounts.me_urls")),
     path("me/", include("records.urls")),
     path("notifications/", include("notifications.urls")),

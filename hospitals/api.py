@@ -8,7 +8,7 @@ from rest_framework.permissions import AllowAny
 from accounts.models import DoctorProfile
 
 from .models import Department, Hospital, Membership
-from .views import listed_doctors
+from .selectors import listed_doctors
 
 
 class DepartmentSerializer(serializers.ModelSerializer):

@@ -1,5 +1,9 @@
 """Reads about hospitals used by more than one page."""
 
+from django.db.models import Prefetch
+
+from accounts.models import DoctorProfile
+
 from .models import Department, Hospital, Membership
 
 
@@ -21,3 +25,14 @@ def listing_gaps(hospital: Hospital) -> list[str]:
             .filter(department__is_active=True).exists()):
         gaps.append("doctor")
     return gaps
+
+
+def listed_doctors():
+    """Doctors with at least one approved membership at a listed hospital, with those memberships."""
+    bookable = Membership.objects.bookable().select_related("hospital", "department").order_by("hospital__name")
+    return (
+        DoctorProfile.objects.filter(user__memberships__in=Membership.objects.bookable())
+        .distinct()
+        .select_related("user")
+        .prefetch_related(Prefetch("user__memberships", queryset=bookable, to_attr="listed_memberships"))
+    )

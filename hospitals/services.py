@@ -241,7 +241,7 @@ def reject_application(*, membership: Membership, by, reason: str) -> Membership
                              fields=["decided_by", "decided_at", "decision_reason"])
     notify(membership.user, "doctor_application_rejected",
            {"hospital_name": membership.hospital.name, "reason": membership.decision_reason},
-           url=reverse("me:applications"))
+           url=reverse("hospitals:applications"))
     return membership
 
 
@@ -299,7 +299,7 @@ def invite_staff(*, hospital: Hospital, email: str, full_name: str, role: str, b
         context={
             "full_name": invitation.full_name, "hospital_name": hospital.name, "invited_by": by.full_name,
             "role": invitation.get_role_display(), "expires_at": local_date(invitation.expires_at, hospital),
-            "url": reverse("accounts:accept-invitation", args=[invitation.token]),
+            "url": reverse("hospitals:accept-invitation", args=[invitation.token]),
         },
     )
     return invitation

@@ -12,4 +12,7 @@ urlpatterns = [
          name="department-detail"),
     path("doctors/", views.doctor_list, name="doctor-list"),
     path("doctors/<int:pk>/", views.doctor_detail, name="doctor-detail"),
+    path("me/applications/", views.applications, name="applications"),
+    path("me/applications/<slug:hospital_slug>/apply/", views.apply, name="apply"),
+    path("accounts/invite/<str:token>/", views.accept_staff_invitation, name="accept-invitation"),
 ]

@@ -1,18 +1,24 @@
-"""Public pages: home, hospitals, departments, doctors; and registering a new hospital."""
+"""Public pages: home, hospitals, departments, doctors; registering a new hospital; a doctor's
+applications to hospitals, accepting a staff invitation and picking the hospital to work at."""
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db import transaction
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accounts.backends import AUTH_BACKEND
+from accounts.forms import InvitationAcceptForm
 from accounts.models import DoctorProfile
 
 from . import services
-from .forms import HospitalForm, SearchForm
-from .models import Department, Hospital, Membership
+from .forms import DoctorApplicationForm, HospitalForm, SearchForm
+from .models import Hospital, Membership, StaffInvitation
+from .selectors import listed_doctors
 
 
 def _page(request, queryset, per_page=None):
@@ -23,17 +29,6 @@ def _page(request, queryset, per_page=None):
 
 def _listed_cities():
     return Hospital.objects.listed().order_by("city").values_list("city", flat=True).distinct()
-
-
-def listed_doctors():
-    """Doctors with at least one approved membership at a listed hospital, with those memberships."""
-    bookable = Membership.objects.bookable().select_related("hospital", "department").order_by("hospital__name")
-    return (
-        DoctorProfile.objects.filter(user__memberships__in=Membership.objects.bookable())
-        .distinct()
-        .select_related("user")
-        .prefetch_related(Prefetch("user__memberships", queryset=bookable, to_attr="listed_memberships"))
-    )
 
 
 def home(request):
@@ -132,3 +127,78 @@ def register_hospital(request):
     return render(request, "hospitals/hospital_register.html", {"form": form})
 
 
+@login_required
+def dashboard(request):
+    """Send each user to their role home; a user on several hospitals' staff picks one."""
+    memberships = list(
+        Membership.objects.filter(user=request.user, status=Membership.Status.APPROVED)
+        .exclude(hospital__status=Hospital.Status.SUSPENDED)
+        .select_related("hospital").order_by("hospital__name")
+    )
+    hospitals = {m.hospital_id: m.hospital for m in memberships}
+    if len(hospitals) == 1:
+        return redirect("manage:dashboard", next(iter(hospitals.values())).slug)
+    if len(hospitals) > 1:
+        return render(request, "hospitals/pick_hospital.html", {"memberships": memberships})
+    if request.user.is_staff and not request.user.is_patient and not request.user.is_doctor:
+        return redirect("admin:index")
+    return redirect("me:home")
+
+
+@login_required
+def applications(request):
+    if not request.user.is_doctor:
+        messages.info(request, "Applications to hospitals are for doctors.")
+        return redirect("me:home")
+    mine = (
+        Membership.objects.filter(user=request.user, role=Membership.Role.DOCTOR)
+        .select_related("hospital", "department").prefetch_related("certificates").order_by("-created_at")
+    )
+    taken = {m.hospital_id for m in mine if m.status != Membership.Status.REJECTED}
+    hospitals = Hospital.objects.approved().exclude(pk__in=taken).order_by("city", "name")
+    page = Paginator(hospitals, 20).get_page(request.GET.get("page"))
+    return render(request, "hospitals/applications.html", {"applications": mine, "page_obj": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def apply(request, hospital_slug):
+    if not request.user.is_doctor:
+        messages.info(request, "Sign up as a doctor to apply to hospitals.")
+        return redirect("accounts:signup-doctor")
+    hospital = get_object_or_404(Hospital.objects.approved(), slug=hospital_slug)
+    form = DoctorApplicationForm(request.POST or None, request.FILES or None, hospital=hospital)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.apply_to_hospital(user=request.user, hospital=hospital, **form.cleaned_data)
+        except services.HospitalError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Your application to {hospital.name} was sent. You will get an email when it is decided.")
+            return redirect("hospitals:applications")
+    return render(request, "hospitals/apply.html", {"form": form, "hospital": hospital})
+
+
+@require_http_methods(["GET", "POST"])
+def accept_staff_invitation(request, token):
+    invitation = StaffInvitation.objects.select_related("hospital", "invited_by").filter(token=token).first()
+    if invitation is None or not invitation.is_open:
+        return render(request, "hospitals/invitation_invalid.html", status=404)
+    signed_in = request.user.is_authenticated
+    form = None if signed_in else InvitationAcceptForm(request.POST or None, invitation=invitation)
+    if request.method == "POST" and (signed_in or form.is_valid()):
+        try:
+            with transaction.atomic():
+                membership = services.accept_invitation(
+                    token=token, user=request.user if signed_in else None,
+                    password=None if signed_in else form.cleaned_data["password1"],
+                    phone="" if signed_in else form.cleaned_data["phone"],
+                )
+        except services.HospitalError as exc:
+            messages.error(request, str(exc))
+        else:
+            if not signed_in:
+                login(request, membership.user, backend=AUTH_BACKEND)
+            messages.success(request, f"Welcome to {membership.hospital.name}.")
+            return redirect("manage:dashboard", membership.hospital.slug)
+    return render(request, "hospitals/invitation_accept.html", {"invitation": invitation, "form": form})

@@ -3,8 +3,6 @@
 import logging
 from dataclasses import dataclass
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -14,6 +12,8 @@ from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from healthstack import realtime
 
 from .models import Notification
 
@@ -55,10 +55,6 @@ EVENTS = {
     "payment_refunded": Event("Refund of {{ refund_amount }} from {{ hospital_name }}", quiet=True),
     "prescription_issued": Event("{% if is_correction %}Corrected prescription{% else %}New prescription{% endif %} from {{ doctor_name }}"),
 }
-
-
-def user_group(user_id: int) -> str:
-    return f"user-{user_id}"
 
 
 def notify(user, event: str, context: dict | None = None, *, url: str = "", attachments=(),
@@ -104,24 +100,12 @@ def _store(user, event: str, *, title: str, body: str, url: str, group: str, qui
 
 
 def _push(notification: Notification) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
+    """Send the new notification and the unread count to the user's sockets; a down layer is logged."""
     unread = Notification.objects.for_user(notification.user_id).unread().count()
-    try:
-        async_to_sync(layer.group_send)(
-            user_group(notification.user_id),
-            {
-                "type": "notification.new",
-                "id": notification.pk,
-                "event": notification.event,
-                "title": notification.title,
-                "url": notification.url,
-                "unread": unread,
-            },
-        )
-    except Exception:  # a down channel layer must not break the page
-        logger.warning("notification push failed for notification %s", notification.pk, exc_info=True)
+    realtime.send_now(realtime.user_group(notification.user_id), "notification.new", {
+        "id": notification.pk, "event": notification.event, "title": notification.title, "url": notification.url,
+        "unread": unread,
+    })
 
 
 def send_email(*, address: str, template: str, context: dict, attachments=()) -> None:

@@ -4,7 +4,7 @@ A domain app (appointments, labs, pharmacy) makes its model a payable and regist
 finder under a short kind name; payments never imports the domain app.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Protocol
 
@@ -46,14 +46,24 @@ class Payable(Protocol):
 
 
 Finder = Callable[[int, object], Payable | None]
+AwaitingFinder = Callable[[object], Iterable[Payable]]
 _FINDERS: dict[str, Finder] = {}
+_AWAITING: dict[str, AwaitingFinder] = {}
 
 
-def register_payable(kind: str, finder: Finder) -> None:
-    """``finder(pk, payer)`` returns the payer's own payable ``pk`` or None."""
+def register_payable(kind: str, finder: Finder, *, awaiting: AwaitingFinder | None = None) -> None:
+    """``finder(pk, payer)`` returns the payer's own payable ``pk`` or None; ``awaiting(payer)``,
+    when given, returns the payer's payables of this kind that wait for a payment."""
     _FINDERS[kind] = finder
+    if awaiting is not None:
+        _AWAITING[kind] = awaiting
 
 
 def find_payable(kind: str, pk: int, payer) -> Payable | None:
     finder = _FINDERS.get(kind)
     return finder(pk, payer) if finder else None
+
+
+def payables_awaiting_payment(payer) -> list[Payable]:
+    """Every registered kind's payables of ``payer`` that wait for a payment, kind by kind."""
+    return [payable for kind in sorted(_AWAITING) for payable in _AWAITING[kind](payer)]

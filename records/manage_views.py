@@ -16,6 +16,7 @@ from appointments.models import Appointment
 from appointments.slots import local_now
 from healthstack.files import private_file_response
 from healthstack.lookups import get_by_id_or_404
+from healthstack.pages import paginate
 from healthstack.pdf import PdfError
 from hospitals.models import Membership
 from hospitals.permissions import hospital_role_required
@@ -23,8 +24,8 @@ from hospitals.permissions import hospital_role_required
 from . import services
 from .forms import ClinicalProfileForm, PrescriptionForm, item_formset
 from .models import AccessLog, ClinicalProfileRevision, MedicalDocument, PatientClinicalProfile, Prescription
+from .pages import pdf_response, timeline_context
 from .permissions import can_view_record, care_appointments, doctor_memberships, patients_in_care
-from .views import paginate, pdf_response, timeline_context
 
 DOCTOR = Membership.Role.DOCTOR
 Kind = AccessLog.ObjectType

@@ -1,44 +1,20 @@
 """The patient's own record under /me/: timeline, prescriptions, uploads, sharing consent, access log."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from healthstack.files import private_file_response
+from healthstack.pages import paginate
 from healthstack.pdf import PdfError
 
 from . import services
-from .forms import MedicalDocumentForm, SharingConsentForm, TimelineFilterForm
+from .forms import MedicalDocumentForm, SharingConsentForm
 from .models import AccessLog, MedicalDocument, Prescription
-from .pdf import download_name, prescription_pdf
+from .pages import pdf_response, timeline_context
 from .permissions import EVERYTHING
-from .timeline import build_timeline, timeline_hospitals
-
-
-def paginate(request, items, per_page=None):
-    return Paginator(items, per_page or settings.PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def timeline_context(request, patient, *, scope, draft_author=None) -> dict:
-    """Filters, the filtered timeline page and the query string to keep while paging."""
-    filters = TimelineFilterForm(request.GET or None, hospitals=list(timeline_hospitals(patient, scope)))
-    entries = build_timeline(patient, scope=scope, kind=filters.value("kind"), hospital_id=filters.value("hospital"),
-                             draft_author=draft_author)
-    query = request.GET.copy()
-    query.pop("page", None)
-    return {"filters": filters, "page_obj": paginate(request, entries), "filter_query": query.urlencode()}
-
-
-def pdf_response(prescription: Prescription) -> HttpResponse:
-    response = HttpResponse(prescription_pdf(prescription), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{download_name(prescription)}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _own_prescription(request, pk) -> Prescription:

@@ -5,7 +5,9 @@
 # throwaway PostgreSQL and Redis on free loopback ports inside one temp folder,
 # runs pytest twice (SQLite: everything not marked postgres; PostgreSQL: the
 # tests marked postgres), stops both servers and deletes the folder whatever
-# happens. Extra arguments go to both pytest runs.
+# happens. Before the passes, lint-imports checks the import contracts in .importlinter
+# (which app may import which); a broken contract fails the run. Extra arguments go to
+# both pytest runs.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -13,6 +15,7 @@ REPO=$PWD
 VENV=${VENV:-$REPO/.venv}
 PY=$VENV/bin/python
 PYTEST=$VENV/bin/pytest
+LINT_IMPORTS=$VENV/bin/lint-imports
 APT_PACKAGES=(chromium redis-server fonts-noto-core poppler-utils)
 
 case "${CI:-}" in 1 | true | TRUE | True | yes) IN_CI=1 ;; *) IN_CI=0 ;; esac
@@ -28,6 +31,7 @@ warn_or_die() { # fatal under CI, a warning otherwise
 }
 
 [ -x "$PYTEST" ] || die "$PYTEST is missing: run 'make install' first"
+[ -x "$LINT_IMPORTS" ] || die "$LINT_IMPORTS is missing: run 'make install' first"
 
 postgres_bin() {
     local dir
@@ -155,8 +159,11 @@ if start_postgres; then say "PostgreSQL $("$PG_BIN/postgres" --version | awk '{p
 fi
 if start_redis; then say "Redis at $TEST_REDIS_URL"; else warn_or_die "could not start redis-server"; fi
 
-# --- The two passes -----------------------------------------------------------------
+# --- The import contracts and the two passes ------------------------------------------
 START=$(date +%s)
+say "import contracts: lint-imports (.importlinter)"
+"$LINT_IMPORTS" --no-cache
+RC_LINT=$?
 say "pass 1: SQLite, pytest -m 'not postgres' $*"
 env -u DATABASE_URL "$PYTEST" -m "not postgres" --junitxml="$WORK/pass1.xml" "$@"
 RC1=$?
@@ -176,6 +183,10 @@ fi
 RAW_CODES="$RC1/$RC2"
 STATUS=0
 NOTES=()
+if [ $RC_LINT != 0 ]; then
+    STATUS=1
+    NOTES+=("lint-imports exited $RC_LINT: an import breaks a contract in .importlinter (see its report above)")
+fi
 case $RC1 in
     0) ;;
     5) if [ $# -eq 0 ]; then STATUS=1; NOTES+=("pass 1 collected no tests"); RC1=1; fi ;;
@@ -213,6 +224,6 @@ ELAPSED=$(($(date +%s) - START))
 
 cleanup
 for note in "${NOTES[@]+"${NOTES[@]}"}"; do printf 'FAILED: %s\n' "$note"; done
-printf 'make test (%ss, pytest exit codes %s)\n' "$ELAPSED" "$RAW_CODES"
+printf 'make test (%ss, pytest exit codes %s, lint-imports %s)\n' "$ELAPSED" "$RAW_CODES" "$RC_LINT"
 printf 'TOTAL: %s\n' "$COUNTS"
 exit $STATUS

@@ -190,14 +190,14 @@ def test_dashboard_routes_each_role(client_for, hospital, other_hospital, patien
 
 @pytest.mark.django_db
 def test_me_pages_need_login(client):
-    for name in ["me:home", "me:profile", "me:applications", "dashboard", "notifications:list"]:
+    for name in ["me:home", "me:profile", "hospitals:applications", "dashboard", "notifications:list"]:
         response = client.get(reverse(name))
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
 @pytest.mark.django_db
 def test_patient_cannot_apply_to_hospitals(client_for, patient, hospital):
-    response = client_for(patient).get(reverse("me:apply", args=[hospital.slug]))
+    response = client_for(patient).get(reverse("hospitals:apply", args=[hospital.slug]))
     assert response["Location"] == reverse("accounts:signup-doctor")
 
 

@@ -10,7 +10,7 @@ from appointments import services
 from appointments.slots import local_now
 from appointments.tests.factories import AppointmentFactory, ScheduleRuleFactory
 from hospitals.tests.factories import MembershipFactory
-from notifications import realtime
+from healthstack import realtime
 from tests.sockets import closed_with, fresh_channel_layer, frame, session_cookie, socket  # noqa: F401
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]

@@ -8,7 +8,7 @@ from asgiref.sync import sync_to_async
 from accounts.tests.factories import PatientFactory
 from chat import consumers
 from chat.models import MESSAGE_MAX_LENGTH, Message
-from notifications import realtime
+from healthstack import realtime
 from tests.sockets import closed_with, frame
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]

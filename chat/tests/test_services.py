@@ -18,7 +18,7 @@ from chat import services
 from chat.models import Conversation, Message
 from chat.permissions import can_chat, has_care_relationship
 from chat.tests.factories import ConversationFactory, MessageFactory
-from notifications import realtime
+from healthstack import realtime
 
 Status = Appointment.Status
 
@@ -84,7 +84,7 @@ def test_start_conversation_needs_care_and_is_one_per_pair(care_appointment):
 
 @pytest.mark.django_db(transaction=True)
 def test_post_message_saves_then_broadcasts_after_commit(conversation):
-    room = listen(realtime.chat_group(conversation.pk))
+    room = listen(services.chat_group(conversation.pk))
     doctor_inbox = listen(realtime.user_group(conversation.doctor_id))
     message = services.post_message(conversation=conversation, sender=conversation.patient, body="Hello\r\ndoctor ")
     assert Message.objects.get().body == "Hello\ndoctor"
@@ -103,7 +103,7 @@ def test_post_message_saves_then_broadcasts_after_commit(conversation):
 def test_nothing_is_broadcast_when_the_transaction_rolls_back(conversation):
     from django.db import transaction
 
-    room = listen(realtime.chat_group(conversation.pk))
+    room = listen(services.chat_group(conversation.pk))
     with pytest.raises(RuntimeError), transaction.atomic():
         services.post_message(conversation=conversation, sender=conversation.patient, body="never")
         raise RuntimeError("rolled back")

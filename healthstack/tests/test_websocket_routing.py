@@ -2,7 +2,7 @@
 
 import pytest
 
-from notifications.realtime import CLOSE_NOT_FOUND
+from healthstack.realtime import CLOSE_NOT_FOUND
 from tests.sockets import closed_with, fresh_channel_layer, session_cookie, socket  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,7 +26,7 @@ async def test_unrouted_socket_path_closes_with_not_found_when_signed_out(socket
 
 @pytest.mark.asyncio
 async def test_routed_socket_still_reaches_its_consumer(socket):
-    from notifications.realtime import CLOSE_UNAUTHENTICATED
+    from healthstack.realtime import CLOSE_UNAUTHENTICATED
 
     communicator, connected = await socket("/ws/notifications/")
     assert connected

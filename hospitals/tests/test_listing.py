@@ -41,8 +41,8 @@ def test_doctors_can_still_apply_to_an_approved_hospital_with_no_doctors(client_
     DepartmentFactory(hospital=hospital, name="Cardiology")
     applicant = MembershipFactory(hospital=HospitalFactory()).user
     client = client_for(applicant)
-    assert "Padma Hope Hospital" in client.get(reverse("me:applications")).content.decode()
-    assert client.get(reverse("me:apply", args=[hospital.slug])).status_code == 200
+    assert "Padma Hope Hospital" in client.get(reverse("hospitals:applications")).content.decode()
+    assert client.get(reverse("hospitals:apply", args=[hospital.slug])).status_code == 200
 
 
 @pytest.mark.parametrize("status, setup, expected, absent", [

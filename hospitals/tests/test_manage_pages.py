@@ -103,7 +103,7 @@ def test_state_changes_refuse_get(client_for, hospital, hospital_admin, departme
 
 
 def _apply(client, hospital, department, files, fee="700.00"):
-    return client.post(reverse("me:apply", args=[hospital.slug]), {
+    return client.post(reverse("hospitals:apply", args=[hospital.slug]), {
         "department": department.pk, "consultation_fee": fee, "cover_letter": "Ten years in cardiology.",
         "certificates": files,
     })
@@ -225,7 +225,7 @@ def test_invite_and_accept_staff(client, client_for, hospital, hospital_admin, d
         })
     invitation = StaffInvitation.objects.get(hospital=hospital)
     assert invitation.email == "mitu@example.test"
-    link = reverse("accounts:accept-invitation", args=[invitation.token])
+    link = reverse("hospitals:accept-invitation", args=[invitation.token])
     assert link in mail.outbox[-1].body
 
     weak = client.post(link, {"password1": "123", "password2": "123"})
@@ -360,7 +360,7 @@ def test_invitation_replaces_an_unconfirmed_signup_of_the_same_email(client, hos
     register_patient(email="mitu@example.test", password="Squatter-pass-1", full_name="Squatter", confirmed=False)
     invitation = invite_staff(hospital=hospital, email="mitu@example.test", full_name="Mitu Das",
                               role="lab_worker", by=hospital_admin)
-    response = client.post(reverse("accounts:accept-invitation", args=[invitation.token]),
+    response = client.post(reverse("hospitals:accept-invitation", args=[invitation.token]),
                            {"password1": "Sturdy-pass-91", "password2": "Sturdy-pass-91", "phone": ""})
     assert response["Location"] == reverse("manage:dashboard", args=[hospital.slug])
     user = Membership.objects.get(hospital=hospital, role="lab_worker").user

@@ -6,7 +6,7 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from accounts.tests.factories import PatientFactory
-from notifications import realtime
+from healthstack import realtime
 from notifications.services import notify
 from tests.sockets import closed_with, fresh_channel_layer, frame, session_cookie, socket  # noqa: F401
 
@@ -56,6 +56,18 @@ def test_broadcast_swallows_a_failing_layer(monkeypatch, caplog):
             raise ConnectionError("redis is down")
 
     monkeypatch.setattr(realtime, "get_channel_layer", lambda: Broken())
-    with caplog.at_level(logging.WARNING, logger="notifications.realtime"):
+    with caplog.at_level(logging.WARNING, logger="healthstack.realtime"):
         realtime.broadcast("user-1", "notification.new", {"id": 1})
     assert "live push to user-1" in caplog.text
+
+
+def test_notify_with_a_down_layer_still_stores_the_notification(monkeypatch, caplog, patient):
+    class Broken:
+        async def group_send(self, group, message):
+            raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(realtime, "get_channel_layer", lambda: Broken())
+    with caplog.at_level(logging.WARNING, logger="healthstack.realtime"):
+        notification = notify(patient, "hospital_approved", {"hospital_name": "Green Life"}, url="/x/")
+    assert notification.pk and notification.title == "Green Life is approved on HealthStack"
+    assert f"live push to user-{patient.pk}" in caplog.text
