@@ -8,6 +8,9 @@ Browser journeys (tests/e2e/): ``live_server_url`` (Daphne on the test database,
 implies ``transactional_db``), ``page``, ``browser``, ``new_context(user=...)``,
 ``browser_login(page_or_context, user)``, ``sent_emails()``.
 
+The demo: ``seeded_demo`` (the context of one ``seed_demo`` run shared by the whole session,
+at the frozen instant ``DEMO_INSTANT``; each test's changes are rolled back).
+
 Other servers: ``redis_url`` (the throwaway Redis of ``make test``); tests marked
 ``postgres`` run only on PostgreSQL (second pass of ``make test``).
 """
@@ -40,10 +43,14 @@ def pytest_report_header(config):
     ]
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if "/tests/e2e/" in item.nodeid.replace("\\", "/") or item.nodeid.startswith("tests/e2e/"):
             item.add_marker(pytest.mark.e2e)
+    # The seeded demo stays in the test database once loaded: its tests run last, so no other
+    # test ever sees it (nor flushes it away under them).
+    items.sort(key=lambda item: "seeded_demo" in getattr(item, "fixturenames", ()))
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -118,6 +125,33 @@ def redis_url():
     url = os.environ.get("TEST_REDIS_URL", "")
     require(bool(url), "needs Redis: run through `make test`, or set TEST_REDIS_URL")
     return url
+
+
+# --- The demo --------------------------------------------------------------------------
+
+# A Friday morning in Dhaka: the demo's doctors have no weekly hours on Fridays.
+DEMO_INSTANT = "2026-11-27T10:30:00+06:00"
+
+
+@pytest.fixture(scope="session")
+def _seeded_demo(django_db_setup, django_db_blocker, _test_media_roots):
+    import time_machine
+    from django.test import override_settings
+
+    from hospitals.demo import seed
+
+    with django_db_blocker.unblock(), time_machine.travel(DEMO_INSTANT, tick=False), \
+            override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        return seed()
+
+
+@pytest.fixture
+def seeded_demo(_seeded_demo, db):
+    """The demo as ``seed_demo`` leaves it, seeded once a session; the clock stands at ``DEMO_INSTANT``."""
+    import time_machine
+
+    with time_machine.travel(DEMO_INSTANT):
+        yield _seeded_demo
 
 
 # --- People and places -------------------------------------------------------------

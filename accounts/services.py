@@ -174,14 +174,14 @@ def staff_api_token_idle_time() -> timedelta:
 
 
 @transaction.atomic
-def issue_api_token(*, user: User, client: str = "") -> tuple[ApiToken, str]:
+def issue_api_token(*, user: User, client: str = "", now: datetime | None = None) -> tuple[ApiToken, str]:
     """A new API token for a user who just proved who they are; returns (token row, secret key).
 
     Every log-in gets its own token (one per device); the user's expired ones are deleted.
     A hospital staff member's token starts with the staff idle time, not the full lifetime.
     The secret is returned once and never stored (only its hash is).
     """
-    now = timezone.now()
+    now = now or timezone.now()
     ApiToken.objects.for_user(user).filter(expiry__lte=now).delete()
     ttl = min(staff_api_token_idle_time(), api_token_lifetime()) if is_hospital_staff(user) else api_token_lifetime()
     return ApiToken.objects.create(user=user, expiry=ttl, client=client[:200])

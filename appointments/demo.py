@@ -3,7 +3,8 @@
 Every approved demo doctor gets weekly hours (Sunday to Thursday mornings and a Saturday evening
 chamber; a doctor's second hospital gets afternoons) and a day off. The first doctor of each
 hospital gets a live day: today's queue with tokens, requests to answer, past visits with
-reviews, and an upcoming booking. Each part is skipped when it already exists, and today's
+reviews, and an upcoming booking. Today's queue is there whatever the weekday: on a day the
+doctor has no hours (a Friday), the demo opens a chamber for that weekday first. Each part is skipped when it already exists, and today's
 queue is topped up on a later day, so the step can run again at any time.
 """
 
@@ -79,13 +80,15 @@ def seed_schedules(ctx: DemoContext) -> None:
 def _seat(ctx: DemoContext, membership, patient, day: date, slot_index: int, reason: str) -> Appointment | None:
     """Put a visit on the books at any date (past ones too), as if booked then; None if the slot is taken.
 
+    ``slot_index`` counts on round the day's slots, so a short day still seats everyone.
+
     Booking rules about the past do not apply to history, so the row is written here and every
     later move goes through the services, which keep the status history and notifications.
     """
     slots = rule_slots(ScheduleRule.objects.for_membership(membership), day, membership.hospital.tz)
-    if slot_index >= len(slots):
+    if not slots:
         return None
-    slot = slots[slot_index]
+    slot = slots[slot_index % len(slots)]
     if Appointment.objects.for_membership(membership).on(day).active().filter(start_time=slot.start).exists():
         return None
     appointment = Appointment.objects.create(
@@ -104,6 +107,26 @@ def _working_day(membership, day: date, step: int) -> date:
     return day
 
 
+def _open_today(ctx: DemoContext, membership, today: date) -> None:
+    """Give the doctor hours on ``today``'s weekday when there are none: their usual hours if free.
+
+    The doctor may already work that weekday at another hospital, so the usual hours are tried
+    first, then the demo's other chambers, and the first that clashes with nothing is kept.
+    """
+    rules = ScheduleRule.objects.for_membership(membership)
+    if rules.filter(weekday=today.weekday()).exists():
+        return
+    usual = [(r.start_time, r.end_time, r.slot_minutes) for r in rules.order_by("start_time")]
+    for start, end, minutes in [*usual, MORNING, AFTERNOON, EVENING]:
+        try:
+            services.add_schedule_rule(membership=membership, weekday=today.weekday(), start_time=start,
+                                       end_time=end, slot_minutes=minutes)
+        except services.AppointmentError:
+            continue
+        ctx.created[ScheduleRule.__name__] += 1
+        return
+
+
 def seed_todays_queue(ctx: DemoContext) -> None:
     """Today, for each featured doctor: five patients, one seen, one being seen, one waiting, two to confirm."""
     receptionists = {m.hospital_id: m.user for (_, _, role), m in ctx.memberships.items() if role == "receptionist"}
@@ -112,6 +135,7 @@ def seed_todays_queue(ctx: DemoContext) -> None:
         today = local_now(membership.hospital).date()
         if Appointment.objects.for_membership(membership).on(today).exists():
             continue
+        _open_today(ctx, membership, today)
         desk = receptionists.get(membership.hospital_id, membership.user)
         seated = [
             _seat(ctx, membership, patient, today, index * 5 + offset, REASONS[(index + offset) % len(REASONS)])

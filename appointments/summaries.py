@@ -4,7 +4,7 @@ Each function runs a fixed, small number of queries whatever the amount of data.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import Avg, Count, Min, Q
 from django.utils import timezone
@@ -82,17 +82,17 @@ def queue_position(appointment: Appointment, *, now=None) -> QueuePosition | Non
                          figures["ahead"] * appointment.slot_minutes)
 
 
-def patient_next_appointment(user) -> Appointment | None:
+def patient_next_appointment(user, *, now: datetime | None = None) -> Appointment | None:
     """The patient's next active appointment (from today in server time, so nothing is missed)."""
     return (
-        Appointment.objects.for_patient(user).upcoming(timezone.localdate()).with_people()
+        Appointment.objects.for_patient(user).upcoming(timezone.localdate(now)).with_people()
         .order_by("date", "start_time").first()
     )
 
 
-def doctor_today(membership) -> dict:
+def doctor_today(membership, *, now: datetime | None = None) -> dict:
     """Today's queue of a doctor membership: waiting count, the next patient, now serving."""
-    today = local_now(membership.hospital).date()
+    today = local_now(membership.hospital, now).date()
     serving = now_serving_on(membership.pk, today)
     waiting = Q(date=today, status=Status.CONFIRMED, token_number__gt=serving or 0)
     counts = Appointment.objects.for_membership(membership).aggregate(
@@ -151,8 +151,8 @@ def desk_count_list(counts: dict) -> list[dict]:
     return [{"key": state.key, "label": state.label, "count": counts[state.key]} for state in BOOKED_STATES]
 
 
-def reception_today(hospital) -> dict:
-    today = local_now(hospital).date()
+def reception_today(hospital, *, now: datetime | None = None) -> dict:
+    today = local_now(hospital, now).date()
     counts = desk_counts(Appointment.objects.for_hospital(hospital).on(today))
     return {"today": today, "counts": counts, "count_list": desk_count_list(counts)}
 
@@ -175,9 +175,9 @@ def doctor_review_summary(doctor_profile) -> dict:
     return summary
 
 
-def doctor_upcoming(membership, *, limit: int = 5) -> list[Appointment]:
+def doctor_upcoming(membership, *, limit: int = 5, now: datetime | None = None) -> list[Appointment]:
     """The doctor's next active appointments after today at this hospital, soonest first (one query)."""
-    today = local_now(membership.hospital).date()
+    today = local_now(membership.hospital, now).date()
     return list(
         Appointment.objects.for_membership(membership).active().filter(date__gt=today)
         .select_related("patient").order_by("date", "start_time")[:limit]
@@ -196,6 +196,6 @@ def doctor_recent_patients(membership, *, limit: int = 5) -> list[dict]:
     return list(patients.values())[:limit]
 
 
-def patient_upcoming_count(user) -> int:
+def patient_upcoming_count(user, *, now: datetime | None = None) -> int:
     """How many active appointments the patient has from today (server date) on."""
-    return Appointment.objects.for_patient(user).upcoming(timezone.localdate()).count()
+    return Appointment.objects.for_patient(user).upcoming(timezone.localdate(now)).count()

@@ -1,5 +1,7 @@
 """Writes for chat: start a conversation, post a message (saved, then broadcast), mark messages read."""
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -130,7 +132,7 @@ def post_message(*, conversation: Conversation, sender, body: str = "", attachme
 
 
 @transaction.atomic
-def mark_read(*, conversation: Conversation, reader) -> int:
+def mark_read(*, conversation: Conversation, reader, now: datetime | None = None) -> int:
     """Mark every message the other person sent in ``conversation`` as read by ``reader``.
 
     Returns how many changed; when any did, the room hears (after commit) up to which message
@@ -142,6 +144,6 @@ def mark_read(*, conversation: Conversation, reader) -> int:
     up_to = unread.aggregate(up_to=Max("id"))["up_to"]
     if up_to is None:
         return 0
-    changed = unread.filter(id__lte=up_to).update(read_at=timezone.now())
+    changed = unread.filter(id__lte=up_to).update(read_at=now or timezone.now())
     realtime.broadcast(chat_group(conversation.pk), CHAT_READ, {"reader": reader.pk, "up_to": up_to})
     return changed

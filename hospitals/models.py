@@ -269,8 +269,8 @@ class DoctorCertificate(models.Model):
 
 
 class StaffInvitationQuerySet(models.QuerySet):
-    def open(self):
-        return self.filter(accepted_at__isnull=True, revoked=False, expires_at__gt=timezone.now())
+    def open(self, now=None):
+        return self.filter(accepted_at__isnull=True, revoked=False, expires_at__gt=now or timezone.now())
 
 
 class StaffInvitation(models.Model):
@@ -297,4 +297,7 @@ class StaffInvitation(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return not self.accepted_at and not self.revoked and self.expires_at > timezone.now()
+        return self.is_open_at()
+
+    def is_open_at(self, now=None) -> bool:
+        return not self.accepted_at and not self.revoked and self.expires_at > (now or timezone.now())

@@ -1,7 +1,7 @@
 """Writes with rules for hospitals, departments and staff. Views call these, never .save()."""
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -44,7 +44,8 @@ def unique_hospital_slug(name: str) -> str:
 
 @transaction.atomic
 def register_hospital(*, user, name: str, city: str, address: str, phone: str, email: str,
-                      description: str = "", time_zone: str = "Asia/Dhaka", logo: CheckedUpload | None = None) -> Hospital:
+                      description: str = "", time_zone: str = "Asia/Dhaka", logo: CheckedUpload | None = None,
+                      now: datetime | None = None) -> Hospital:
     """Create a hospital awaiting the operator's approval; its creator becomes its (only) admin."""
     hospital = Hospital(
         name=name, slug=unique_hospital_slug(name), city=city, address=address, phone=phone, email=email,
@@ -55,7 +56,7 @@ def register_hospital(*, user, name: str, city: str, address: str, phone: str, e
     hospital.save()
     Membership.objects.create(
         user=user, hospital=hospital, role=Role.ADMIN, status=Membership.Status.APPROVED,
-        decided_at=timezone.now(),
+        decided_at=now or timezone.now(),
     )
     return hospital
 
@@ -205,7 +206,7 @@ def _lock_membership(membership: Membership, *, hospital: Hospital) -> Membershi
 
 @transaction.atomic
 def approve_application(*, membership: Membership, by, department: Department | None = None,
-                        consultation_fee: Decimal | None = None) -> Membership:
+                        consultation_fee: Decimal | None = None, now: datetime | None = None) -> Membership:
     """Admin: approve a pending doctor application; the doctor is notified. Raises HospitalError."""
     membership = _lock_membership(membership, hospital=membership.hospital)
     if membership.role != Role.DOCTOR or membership.status != Membership.Status.PENDING:
@@ -216,7 +217,7 @@ def approve_application(*, membership: Membership, by, department: Department | 
         membership.department = department
     if consultation_fee is not None:
         membership.consultation_fee = consultation_fee
-    membership.decided_by, membership.decided_at = by, timezone.now()
+    membership.decided_by, membership.decided_at = by, now or timezone.now()
     membership.decision_reason = ""
     membership.transition_to(Membership.Status.APPROVED, by=by, fields=[
         "department", "consultation_fee", "decided_by", "decided_at", "decision_reason",
@@ -228,14 +229,14 @@ def approve_application(*, membership: Membership, by, department: Department | 
 
 
 @transaction.atomic
-def reject_application(*, membership: Membership, by, reason: str) -> Membership:
+def reject_application(*, membership: Membership, by, reason: str, now: datetime | None = None) -> Membership:
     """Admin: reject a pending doctor application with a reason the doctor is told."""
     if not reason.strip():
         raise HospitalError("Give the doctor a reason.")
     membership = _lock_membership(membership, hospital=membership.hospital)
     if membership.role != Role.DOCTOR or membership.status != Membership.Status.PENDING:
         raise HospitalError("Only a pending doctor application can be rejected.")
-    membership.decided_by, membership.decided_at = by, timezone.now()
+    membership.decided_by, membership.decided_at = by, now or timezone.now()
     membership.decision_reason = reason.strip()
     membership.transition_to(Membership.Status.REJECTED, by=by, reason=membership.decision_reason,
                              fields=["decided_by", "decided_at", "decision_reason"])
@@ -246,7 +247,7 @@ def reject_application(*, membership: Membership, by, reason: str) -> Membership
 
 
 @transaction.atomic
-def suspend_member(*, membership: Membership, by, reason: str = "") -> Membership:
+def suspend_member(*, membership: Membership, by, reason: str = "", now: datetime | None = None) -> Membership:
     """Admin: suspend an approved staff member (not themselves, not the last admin).
 
     Their API tokens end: an app holding one must log in again.
@@ -256,7 +257,7 @@ def suspend_member(*, membership: Membership, by, reason: str = "") -> Membershi
         raise HospitalError("Only an active staff member can be suspended.")
     if membership.user_id == by.pk:
         raise HospitalError("You cannot suspend yourself.")
-    membership.decided_by, membership.decided_at = by, timezone.now()
+    membership.decided_by, membership.decided_at = by, now or timezone.now()
     membership.decision_reason = reason
     membership.transition_to(Membership.Status.SUSPENDED, by=by, reason=reason,
                              fields=["decided_by", "decided_at", "decision_reason"])
@@ -266,12 +267,12 @@ def suspend_member(*, membership: Membership, by, reason: str = "") -> Membershi
 
 
 @transaction.atomic
-def restore_member(*, membership: Membership, by) -> Membership:
+def restore_member(*, membership: Membership, by, now: datetime | None = None) -> Membership:
     """Admin: give a suspended staff member their place back; they are notified. Raises HospitalError."""
     membership = _lock_membership(membership, hospital=membership.hospital)
     if membership.status != Membership.Status.SUSPENDED:
         raise HospitalError("Only a suspended staff member can be restored.")
-    membership.decided_by, membership.decided_at = by, timezone.now()
+    membership.decided_by, membership.decided_at = by, now or timezone.now()
     membership.decision_reason = ""
     membership.transition_to(Membership.Status.APPROVED, by=by, reason="Restored.",
                              fields=["decided_by", "decided_at", "decision_reason"])
@@ -281,18 +282,19 @@ def restore_member(*, membership: Membership, by) -> Membership:
 
 
 @transaction.atomic
-def invite_staff(*, hospital: Hospital, email: str, full_name: str, role: str, by) -> StaffInvitation:
+def invite_staff(*, hospital: Hospital, email: str, full_name: str, role: str, by,
+                 now: datetime | None = None) -> StaffInvitation:
     """Admin: invite a receptionist, lab worker or pharmacist by email."""
     if role not in StaffInvitation.INVITABLE_ROLES:
         raise HospitalError("Invite receptionists, lab workers or pharmacists; doctors apply themselves.")
     email = email.strip().lower()
     if Membership.objects.filter(hospital=hospital, role=role, user__email__iexact=email).exists():
         raise HospitalError("This person already has that role at this hospital.")
-    StaffInvitation.objects.filter(hospital=hospital, email__iexact=email, role=role).open().update(revoked=True)
+    StaffInvitation.objects.filter(hospital=hospital, email__iexact=email, role=role).open(now).update(revoked=True)
     invitation = StaffInvitation.objects.create(
         hospital=hospital, email=email, full_name=full_name.strip(), role=role, invited_by=by,
         token=secrets.token_urlsafe(32),
-        expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
+        expires_at=(now or timezone.now()) + timedelta(days=settings.INVITATION_VALID_DAYS),
     )
     send_email(
         address=email, template="staff_invitation",
@@ -306,14 +308,15 @@ def invite_staff(*, hospital: Hospital, email: str, full_name: str, role: str, b
 
 
 @transaction.atomic
-def accept_invitation(*, token: str, user=None, password: str | None = None, phone: str = "") -> Membership:
+def accept_invitation(*, token: str, user=None, password: str | None = None, phone: str = "",
+                      now: datetime | None = None) -> Membership:
     """Join the hospital named in an open invitation.
 
     A signed-in user whose email matches joins as themselves; otherwise a new account is
     created with ``password``. Raises HospitalError for an unknown, used or expired link.
     """
     invitation = StaffInvitation.objects.select_for_update().select_related("hospital").filter(token=token).first()
-    if invitation is None or not invitation.is_open:
+    if invitation is None or not invitation.is_open_at(now):
         raise HospitalError("This invitation link is no longer valid. Ask the hospital for a new one.")
     if user is not None and user.is_authenticated:
         if user.email.lower() != invitation.email.lower():
@@ -331,11 +334,11 @@ def accept_invitation(*, token: str, user=None, password: str | None = None, pho
         with transaction.atomic():
             membership = Membership.objects.create(
                 user=user, hospital=invitation.hospital, role=invitation.role,
-                status=Membership.Status.APPROVED, decided_by=invitation.invited_by, decided_at=timezone.now(),
+                status=Membership.Status.APPROVED, decided_by=invitation.invited_by, decided_at=now or timezone.now(),
             )
     except IntegrityError as exc:
         raise HospitalError("You already have this role at this hospital.") from exc
-    invitation.accepted_at = timezone.now()
+    invitation.accepted_at = now or timezone.now()
     invitation.save(update_fields=["accepted_at"])
     return membership
 

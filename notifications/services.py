@@ -2,6 +2,7 @@
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -58,7 +59,7 @@ EVENTS = {
 
 
 def notify(user, event: str, context: dict | None = None, *, url: str = "", attachments=(),
-           group: str = "") -> Notification:
+           group: str = "", now: datetime | None = None) -> Notification:
     """Store a Notification for ``user``; after commit push it on their socket and email it.
 
     ``context`` feeds the title and the templates ``emails/<event>.txt`` / ``.html``.
@@ -73,7 +74,8 @@ def notify(user, event: str, context: dict | None = None, *, url: str = "", atta
     context = dict(context or {}, user=user, url=url, site_url=settings.SITE_URL)
     title = Template("{% autoescape off %}" + str(spec.title) + "{% endautoescape %}").render(Context(context))
     body = render_to_string(f"emails/{event}.txt", context).strip()
-    notification = _store(user, event, title=title[:200], body=body, url=url, group=group, quiet=spec.quiet)
+    notification = _store(user, event, title=title[:200], body=body, url=url, group=group, quiet=spec.quiet,
+                           now=now)
     if notification.superseded_by_id is None:
         transaction.on_commit(lambda: _push(notification))
     if spec.email and user.email:
@@ -83,11 +85,12 @@ def notify(user, event: str, context: dict | None = None, *, url: str = "", atta
 
 
 @transaction.atomic
-def _store(user, event: str, *, title: str, body: str, url: str, group: str, quiet: bool) -> Notification:
+def _store(user, event: str, *, title: str, body: str, url: str, group: str, quiet: bool,
+           now: datetime | None = None) -> Notification:
     fields = dict(user=user, event=event, title=title, body=body, url=url, group_key=group)
     if not group:
         return Notification.objects.create(**fields)
-    now = timezone.now()
+    now = now or timezone.now()
     same_thing = Notification.objects.for_user(user).filter(group_key=group)
     current = same_thing.current().unread().order_by("-pk").first()
     if quiet and current is not None:
@@ -132,9 +135,9 @@ def _send_email(address, subject, text, html, attachments, context) -> None:
         logger.error("email for event %r to user could not be sent", subject[:40], exc_info=True)
 
 
-def mark_read(user, notification_id: int | None = None) -> int:
+def mark_read(user, notification_id: int | None = None, *, now: datetime | None = None) -> int:
     """Mark one (or all) of the user's notifications read; return how many changed."""
     qs = Notification.objects.for_user(user).unread()
     if notification_id is not None:
         qs = qs.filter(pk=notification_id)
-    return qs.update(read_at=timezone.now())
+    return qs.update(read_at=now or timezone.now())

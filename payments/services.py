@@ -163,7 +163,7 @@ def _fail_start(payment: Payment, note: str, answer: dict | None = None) -> None
 
 # Confirm ------------------------------------------------------------------------------------
 
-def confirm_payment(data: Mapping, *, source: str) -> Payment:
+def confirm_payment(data: Mapping, *, source: str, now: datetime | None = None) -> Payment:
     """The one path from a gateway success notice (IPN or the browser's success POST) to "paid".
 
     Checks the signature (covering tran_id, val_id, amount, currency, status, store_id and
@@ -187,10 +187,10 @@ def confirm_payment(data: Mapping, *, source: str) -> Payment:
     val_id = fields["val_id"]
     if payment.val_id and payment.val_id == val_id and payment.status in Payment.MONEY_TAKEN:
         return payment
-    return _confirm_val_id(payment, val_id, source=source)
+    return _confirm_val_id(payment, val_id, source=source, now=now)
 
 
-def _confirm_val_id(payment: Payment, val_id: str, *, source: str) -> Payment:
+def _confirm_val_id(payment: Payment, val_id: str, *, source: str, now: datetime | None = None) -> Payment:
     """Ask the validation API about ``val_id``; if it vouches for ``payment``, settle it (once)."""
     if not val_id:
         _reject(source, payment.tran_id, "no val_id", payment)
@@ -214,10 +214,11 @@ def _confirm_val_id(payment: Payment, val_id: str, *, source: str) -> Payment:
         risk_level = int(answer.get("risk_level") or 0)
     except (TypeError, ValueError):
         _reject(source, payment.tran_id, "unreadable risk_level", payment)
-    return _settle(payment, answer, val_id=val_id, risk_level=risk_level, source=source)
+    return _settle(payment, answer, val_id=val_id, risk_level=risk_level, source=source, now=now)
 
 
-def _settle(payment: Payment, answer: dict, *, val_id: str, risk_level: int, source: str) -> Payment:
+def _settle(payment: Payment, answer: dict, *, val_id: str, risk_level: int, source: str,
+            now: datetime | None = None) -> Payment:
     try:
         with transaction.atomic():
             payment = locked(payment)
@@ -229,7 +230,7 @@ def _settle(payment: Payment, answer: dict, *, val_id: str, risk_level: int, sou
             payment.bank_tran_id = str(answer.get("bank_tran_id", ""))[:80]
             payment.card_type = str(answer.get("card_type", ""))[:60]
             payment.risk_level = risk_level
-            payment.paid_at = timezone.now()
+            payment.paid_at = now or timezone.now()
             payment.gateway_responses["validation"] = _kept(answer)
             fields = ["val_id", "bank_tran_id", "card_type", "risk_level", "paid_at", "gateway_responses"]
             if risk_level == 1:
@@ -480,7 +481,7 @@ def reconcile_payments(*, older_than: timedelta | None = None, now: datetime | N
                 raise GatewayError(f"transaction query said {str(answer.get('APIConnect'))[:20]}")
             paid = [e for e in elements if isinstance(e, dict) and e.get("status") in VALID_STATUSES]
             if paid:
-                payment = _confirm_val_id(payment, str(paid[0].get("val_id", "")), source="reconcile")
+                payment = _confirm_val_id(payment, str(paid[0].get("val_id", "")), source="reconcile", now=now)
                 counts[payment.status] += 1
             elif payment.created_at <= now - 2 * hold:
                 statuses = {str(e.get("status")) for e in elements if isinstance(e, dict)}

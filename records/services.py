@@ -1,6 +1,6 @@
 """Writes with rules for health records: the access log, prescriptions, uploads, consent."""
 
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -51,7 +51,7 @@ def _locked_head() -> AccessLogHead:
 
 @transaction.atomic
 def append_access_log(*, accessor, hospital, role: str, patient, object_type: str, object_id: int | None,
-                      label: str) -> AccessLog:
+                      label: str, now: datetime | None = None) -> AccessLog:
     """Append one row to the chained access log and return it.
 
     Locks the log's head row for the rest of the transaction, so concurrent writers
@@ -59,7 +59,7 @@ def append_access_log(*, accessor, hospital, role: str, patient, object_type: st
     """
     head = _locked_head()
     row = AccessLog(
-        sequence=head.sequence + 1, at=timezone.now(), accessor=accessor, hospital=hospital, role=role,
+        sequence=head.sequence + 1, at=now or timezone.now(), accessor=accessor, hospital=hospital, role=role,
         patient=patient, object_type=object_type, object_id=object_id, label=label[:150],
         prev_hash=head.last_hash,
     )
@@ -194,7 +194,7 @@ def discard_prescription(*, prescription: Prescription) -> None:
 
 
 @transaction.atomic
-def issue_prescription(*, prescription: Prescription, by) -> Prescription:
+def issue_prescription(*, prescription: Prescription, by, now: datetime | None = None) -> Prescription:
     """Issue a draft: give it a verification code, supersede the version it corrects, tell the patient.
 
     Locks this row (and the corrected one). Raises InvalidTransition if it is not a draft,
@@ -204,7 +204,7 @@ def issue_prescription(*, prescription: Prescription, by) -> Prescription:
     prescription.check_can_become(Prescription.Status.ISSUED)
     if not prescription.items.exists():
         raise RecordsError("Add at least one medicine before issuing the prescription.")
-    now = timezone.now()
+    now = now or timezone.now()
     old = None
     if prescription.supersedes_id:
         old = locked(Prescription(pk=prescription.supersedes_id),

@@ -2,15 +2,27 @@
 
 The URL list is read from the resolver, so pages added by any app are walked too:
 a visitor is sent to log in; a patient and the staff of another hospital get a 404
-(the staff area does not confirm that the hospital exists).
+(the staff area does not confirm that the hospital exists). A URL naming an object
+is also walked by the hospital's own staff with a real object of another hospital:
+a view that looked the object up without the hospital filter would find it.
 """
 
 import re
+from datetime import date, time, timedelta
+from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
-from hospitals.tests.factories import MembershipFactory
+from accounts.tests.factories import PatientFactory
+from appointments.tests.factories import AppointmentFactory, DayOffFactory, ScheduleRuleFactory
+from hospitals.models import DoctorCertificate, Membership, StaffInvitation
+from hospitals.tests.factories import DepartmentFactory, MembershipFactory
+from payments.models import Payment
+from records.services import issue_prescription
+from records.tests.factories import TINY_PDF, MedicalDocumentFactory, PrescriptionFactory, PrescriptionItemFactory
 
 
 def _manage_paths(prefix="manage/<slug:hospital_slug>/"):
@@ -31,7 +43,20 @@ def _manage_paths(prefix="manage/<slug:hospital_slug>/"):
             yield "/" + path
 
 
+def _routes_with_an_id(prefix):
+    def walk(patterns, route=""):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                yield from walk(entry.url_patterns, route + str(entry.pattern))
+            elif isinstance(entry, URLPattern):
+                yield route + str(entry.pattern)
+
+    return sorted({"/" + route for route in walk(get_resolver().url_patterns)
+                   if route.startswith(prefix) and route.count("<") > 1})
+
+
 MANAGE_PATHS = sorted(set(_manage_paths()))
+ROUTES_WITH_AN_ID = [*_routes_with_an_id("manage/"), *_routes_with_an_id("api/v1/manage/")]
 API_MANAGE_PATHS = sorted(set(_manage_paths("api/v1/manage/<slug:hospital_slug>/")))
 
 
@@ -78,3 +103,85 @@ def test_api_manage_url_outsiders(path, method, client, client_for, hospital, ot
 
     outsider = MembershipFactory(hospital=other_hospital, role="admin").user
     assert getattr(client_for(outsider), method)(url).status_code == 404
+
+
+# The word before an id in a staff URL -> the kind of object it names.
+KIND_BEFORE_ID = {
+    "departments": "department", "invitations": "invitation", "staff": "staff_membership",
+    "applications": "application", "certificates": "certificate", "rules": "schedule_rule",
+    "days-off": "day_off", "appointments": "appointment", "payments": "payment", "patients": "patient",
+    "documents": "document", "prescriptions": "prescription",
+}
+STAFF_ROLES = [role for role, _ in Membership.Role.choices]
+ID_IN_ROUTE = re.compile(r"([\w-]+)/<(?:int:)?(\w+)>")
+
+
+def _issued_prescription(doctor, patient):
+    draft = PrescriptionFactory(membership=doctor, patient=patient)
+    PrescriptionItemFactory(prescription=draft)
+    return issue_prescription(prescription=draft, by=doctor.user)
+
+
+def _hospital_objects(hospital) -> tuple[dict, dict]:
+    """One staff user per role at ``hospital``, and one real object of every kind a staff URL names.
+
+    The doctor has a completed visit with the patient, so the patient is in their care and
+    the prescription and document are theirs to open.
+    """
+    staff = {role: MembershipFactory(hospital=hospital, role=role) for role in STAFF_ROLES}
+    doctor = staff["doctor"]
+    patient = PatientFactory()
+    visit = AppointmentFactory(membership=doctor, patient=patient, date=date(2026, 1, 4), status="completed",
+                               token_number=1)
+    application = MembershipFactory(hospital=hospital, role="doctor", status=Membership.Status.PENDING)
+    objects = {
+        "department": DepartmentFactory(hospital=hospital),
+        "invitation": StaffInvitation.objects.create(
+            hospital=hospital, email=f"new@{hospital.slug}.test", full_name="New Receptionist", role="receptionist",
+            token=f"token-{hospital.slug}", expires_at=timezone.now() + timedelta(days=7)),
+        "staff_membership": staff["lab_worker"],
+        "application": application,
+        "certificate": DoctorCertificate.objects.create(
+            hospital=hospital, membership=application, file=ContentFile(TINY_PDF, name="bmdc.pdf"), kind="pdf",
+            original_name="bmdc.pdf"),
+        "schedule_rule": ScheduleRuleFactory(membership=doctor),
+        "day_off": DayOffFactory(membership=doctor, date=date(2026, 12, 30)),
+        "appointment": AppointmentFactory(membership=doctor, date=date(2026, 12, 29), start_time=time(10),
+                                          end_time=time(10, 15)),
+        "payment": Payment.objects.create(
+            tran_id=f"HS-{hospital.slug}", payer=patient, hospital=hospital, amount=Decimal("500.00"),
+            description="Consultation", status=Payment.Status.PAID, payable=visit),
+        "patient": patient,
+        "document": MedicalDocumentFactory(patient=patient),
+        "prescription": _issued_prescription(doctor, patient),
+    }
+    return {role: membership.user for role, membership in staff.items()}, objects
+
+
+def _fill(route: str, hospital, objects) -> str:
+    def object_id(match):
+        kind = KIND_BEFORE_ID.get(match.group(1))
+        assert kind, f"{route}: give the walker a real object for the id after {match.group(1)!r}"
+        return f"{match.group(1)}/{objects[kind].pk}"
+
+    return ID_IN_ROUTE.sub(object_id, route.replace("<slug:hospital_slug>", hospital.slug))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", ROUTES_WITH_AN_ID)
+def test_staff_url_with_an_id_finds_only_its_own_hospitals_object(route, client_for, hospital, other_hospital):
+    staff, own = _hospital_objects(hospital)
+    _, theirs = _hospital_objects(other_hospital)
+    clients = {role: client_for(user) for role, user in staff.items()}
+
+    elsewhere = _fill(route, hospital, theirs)
+    answers = {(role, method): getattr(client, method)(elsewhere).status_code
+               for role, client in clients.items() for method in ("get", "post")}
+    assert set(answers.values()) <= {403, 404, 405}, answers
+    assert 404 in answers.values(), answers
+
+    # The same URL with this hospital's own object is found by someone: the 404 above was the filter.
+    here = _fill(route, hospital, own)
+    found = {(role, method): getattr(client, method)(here).status_code
+             for role, client in clients.items() for method in ("get", "post")}
+    assert set(found.values()) - {403, 404, 405}, found

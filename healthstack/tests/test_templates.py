@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.test import RequestFactory
+from django.urls import reverse
 
 BASE_DIR = Path(settings.BASE_DIR)
 TEMPLATES_DIR = BASE_DIR / "templates"
@@ -97,6 +98,37 @@ def test_form_field_marks_errors_help_and_required():
     assert "Enter a valid email address." in html
     assert 'id="id_email_helptext"' in html
     assert "required-marker" in html
+
+
+DESCRIBED_BY = re.compile(r'aria-describedby="([^"]*)"')
+
+
+def described_ids_missing(html: str) -> set[str]:
+    """The ids that an aria-describedby names but no element in ``html`` carries."""
+    named = {name for names in DESCRIBED_BY.findall(html) for name in names.split()}
+    return {name for name in named if f'id="{name}"' not in html}
+
+
+@pytest.mark.parametrize("name", ["email", "blood_group", "consent", "sex"])
+def test_form_field_error_is_read_out_with_the_field(name):
+    form = SampleForm(data={"email": "not-an-email", "blood_group": "x", "sex": "x"})
+    form.add_error("consent", "Tick this to go on.")
+
+    html = render_to_string("partials/form_field.html", {"field": form[name]})
+
+    error_id = f"id_{name}_error"
+    assert f'id="{error_id}"' in html
+    assert error_id in DESCRIBED_BY.search(html).group(1).split()
+    assert not described_ids_missing(html)
+
+
+@pytest.mark.django_db
+def test_sign_up_page_points_screen_readers_at_the_field_errors(client):
+    response = client.post(reverse("accounts:signup"), {"email": "not-an-email", "password1": "a"})
+
+    html = response.content.decode()
+    assert 'aria-describedby="id_email_error"' in html and 'id="id_email_error"' in html
+    assert not described_ids_missing(html)
 
 
 def test_form_field_uses_bootstrap_class_per_widget():

@@ -15,34 +15,24 @@ pytestmark = pytest.mark.django_db
 Role, Status = Membership.Role, Membership.Status
 
 
-@pytest.fixture(autouse=True)
-def demo_settings(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private_media"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def row_counts() -> dict[str, int]:
     tables = set(connection.introspection.table_names())  # an app still without migrations has none
     return {model._meta.label: model.objects.count()
             for model in apps.get_models() if model._meta.db_table in tables}
 
 
-def test_seed_demo_twice_creates_nothing_new():
-    call_command("seed_demo", "--quiet")
+def test_seed_demo_twice_creates_nothing_new(seeded_demo):
     first = row_counts()
     call_command("seed_demo", "--quiet")
     assert row_counts() == first
     assert first["accounts.User"] >= 30
 
 
-def test_seed_demo_second_run_reports_nothing_created():
-    seed()
+def test_seed_demo_second_run_reports_nothing_created(seeded_demo):
     assert sum(seed().created.values()) == 0
 
 
-def test_seed_demo_lists_hospitals_in_three_cities_with_departments_and_staff():
-    call_command("seed_demo", "--quiet")
+def test_seed_demo_lists_hospitals_in_three_cities_with_departments_and_staff(seeded_demo):
     listed = Hospital.objects.listed()
     assert listed.count() >= 3
     assert listed.values("city").distinct().count() >= 3
@@ -54,8 +44,7 @@ def test_seed_demo_lists_hospitals_in_three_cities_with_departments_and_staff():
         assert {Role.ADMIN, Role.RECEPTIONIST, Role.LAB_WORKER, Role.PHARMACIST} <= staff_roles
 
 
-def test_seed_demo_doctors_are_bookable_with_one_free_and_one_at_two_hospitals():
-    call_command("seed_demo", "--quiet")
+def test_seed_demo_doctors_are_bookable_with_one_free_and_one_at_two_hospitals(seeded_demo):
     bookable = Membership.objects.bookable()
     assert bookable.count() >= 12
     assert all(m.department.hospital_id == m.hospital_id for m in bookable.with_people())
@@ -63,8 +52,7 @@ def test_seed_demo_doctors_are_bookable_with_one_free_and_one_at_two_hospitals()
     assert bookable.filter(user__email="dr.farhana@healthstack.test").count() == 2
 
 
-def test_seed_demo_pending_application_has_certificate_in_private_storage(settings):
-    call_command("seed_demo", "--quiet")
+def test_seed_demo_pending_application_has_certificate_in_private_storage(seeded_demo, settings):
     application = Membership.objects.get(user__email=PENDING_DOCTOR.email, role=Role.DOCTOR)
     assert application.status == Status.PENDING
     certificate = DoctorCertificate.objects.get(membership=application)
@@ -74,8 +62,7 @@ def test_seed_demo_pending_application_has_certificate_in_private_storage(settin
     assert path.read_bytes().startswith(b"%PDF-")
 
 
-def test_seed_demo_patients_have_full_profiles_and_one_without_sharing():
-    call_command("seed_demo", "--quiet")
+def test_seed_demo_patients_have_full_profiles_and_one_without_sharing(seeded_demo):
     profiles = PatientProfile.objects.filter(user__email__endswith="@healthstack.test")
     assert profiles.count() >= 5
     for profile in profiles:
@@ -84,8 +71,7 @@ def test_seed_demo_patients_have_full_profiles_and_one_without_sharing():
     assert profiles.filter(sharing_consent=False).exists()
 
 
-def test_seed_demo_accounts_share_the_demo_password():
-    call_command("seed_demo", "--quiet")
+def test_seed_demo_accounts_share_the_demo_password(seeded_demo):
     operator = User.objects.get(email=OPERATOR_EMAIL)
     assert operator.is_superuser and operator.is_staff
     for email in (OPERATOR_EMAIL, "admin@dhaka-central.test", "dr.anwar@healthstack.test",
@@ -93,15 +79,14 @@ def test_seed_demo_accounts_share_the_demo_password():
         assert User.objects.get(email=email).check_password(DEMO_PASSWORD)
 
 
-def test_seed_demo_login_page_accepts_demo_account(client):
-    call_command("seed_demo", "--quiet")
+def test_seed_demo_login_page_accepts_demo_account(seeded_demo, client):
     response = client.post(reverse("accounts:login"),
                            {"username": "reception@dhaka-central.test", "password": DEMO_PASSWORD})
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(User.objects.get(email="reception@dhaka-central.test").pk)
 
 
-def test_seed_demo_prints_logins_table(capsys):
+def test_seed_demo_prints_logins_table(seeded_demo, capsys):
     call_command("seed_demo")
     out = capsys.readouterr().out
     assert "admin@dhaka-central.test" in out and DEMO_PASSWORD in out

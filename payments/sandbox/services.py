@@ -10,6 +10,7 @@ import hmac
 import logging
 import secrets
 import string
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 import requests
@@ -107,14 +108,15 @@ def _transaction_fields(session: SandboxSession, *, status: str) -> dict:
 
 
 @transaction.atomic
-def settle(session: SandboxSession, outcome: str, card_type: str = "") -> SandboxSession:
+def settle(session: SandboxSession, outcome: str, card_type: str = "", *,
+           now: datetime | None = None) -> SandboxSession:
     """Record the payer's choice on the checkout page, once, and the signed notice for the merchant."""
     session = locked(session)
     if session.status != SandboxSession.Status.PENDING:
         return session
     if outcome not in OUTCOMES:
         raise SandboxError("Unknown outcome")
-    session.settled_at = timezone.now()
+    session.settled_at = now or timezone.now()
     session.card_type = card_type if card_type in dict(CARD_TYPES) else CARD_TYPES[0][0]
     if outcome in (PAY, RISKY):
         target = SandboxSession.Status.VALID

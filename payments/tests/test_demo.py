@@ -6,8 +6,7 @@ from payments.models import Payment
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_pays_the_demo_patients_bookings_with_receipts_once():
-    seed()
+def test_demo_pays_the_demo_patients_bookings_with_receipts_once(seeded_demo):
     paid = list(Payment.objects.filter(status="paid"))
     seed()
 

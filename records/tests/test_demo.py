@@ -7,8 +7,7 @@ from records.services import verify_access_log
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_gives_patients_prescriptions_uploads_and_an_access_log_once():
-    seed()
+def test_demo_gives_patients_prescriptions_uploads_and_an_access_log_once(seeded_demo):
     counts = (Prescription.objects.count(), MedicalDocument.objects.count(), AccessLog.objects.count())
 
     seed()
