@@ -7,9 +7,18 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from healthstack import status as machine
 from hospitals.models import Hospital, Membership
 
 from .payable import PayableAppointment
+
+
+class AppointmentError(Exception):
+    """A booking, schedule or status change that is not allowed; the message is shown to the user."""
+
+
+class InvalidTransition(AppointmentError, machine.InvalidTransition):
+    """An appointment was asked to move to a status its current one does not lead to."""
 
 
 class Weekday(models.IntegerChoices):
@@ -126,7 +135,7 @@ class AppointmentQuerySet(ScopedQuerySet):
         )
 
 
-class Appointment(PayableAppointment, models.Model):
+class Appointment(PayableAppointment, machine.StatusMachine, models.Model):
     """A patient's visit to one doctor membership, at a date and local start time of its hospital."""
 
     class Status(models.TextChoices):
@@ -148,6 +157,17 @@ class Appointment(PayableAppointment, models.Model):
         Status.REQUESTED: {Status.CONFIRMED, Status.REJECTED, Status.CANCELLED},
         Status.CONFIRMED: {Status.COMPLETED, Status.NO_SHOW, Status.CANCELLED},
     }
+    VERBS = {
+        Status.AWAITING_PAYMENT: "held for payment",
+        Status.REQUESTED: "sent to the hospital",
+        Status.CONFIRMED: "confirmed",
+        Status.COMPLETED: "completed",
+        Status.NO_SHOW: "marked as a no-show",
+        Status.REJECTED: "rejected",
+        Status.CANCELLED: "cancelled",
+        Status.EXPIRED: "expired",
+    }
+    invalid_transition = InvalidTransition
 
     hospital = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="appointments")
     patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments")
@@ -222,12 +242,18 @@ class Appointment(PayableAppointment, models.Model):
     def cancellable_until(self) -> datetime:
         return self.starts_at - timedelta(hours=self.hospital.cancellation_cutoff_hours)
 
-    def can_become(self, status: str) -> bool:
-        return status in self.TRANSITIONS.get(self.status, ())
+    def cannot_become_message(self, status: str) -> str:
+        return f"This appointment is {self.get_status_display().lower()}; it cannot be {self.VERBS[status]}."
+
+    def record_status_change(self, *, from_status: str, to_status: str, by, reason: str) -> "AppointmentStatusChange":
+        return AppointmentStatusChange.objects.create(
+            hospital_id=self.hospital_id, appointment=self, from_status=from_status, to_status=to_status, by=by,
+            reason=reason,
+        )
 
 
 class AppointmentStatusChange(models.Model):
-    """One row per status move: who, when, why. Written only by appointments.services."""
+    """One row per status move (and per arrival): who, when, why. Written through healthstack.status."""
 
     hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="+")
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="status_changes")

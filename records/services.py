@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import PatientProfile
 from healthstack.files import CheckedUpload
+from healthstack.status import locked
 from healthstack.verification import issue_document_code, supersede_document_code
 from notifications.services import notify
 
@@ -155,10 +156,6 @@ def set_sharing_consent(*, patient, consent: bool) -> PatientProfile:
 # --- Prescriptions --------------------------------------------------------------------------
 
 
-def _locked(prescription: Prescription) -> Prescription:
-    return Prescription.objects.select_for_update().get(pk=prescription.pk)
-
-
 def _replace_items(prescription: Prescription, items: list[dict]) -> None:
     prescription.items.all().delete()
     rows = []
@@ -191,13 +188,14 @@ def create_prescription(*, membership, patient, appointment=None, items: list[di
         **{name: fields.get(name) for name in PRESCRIPTION_FIELDS if name in fields},
     )
     _replace_items(prescription, items)
+    prescription.record_status(from_status="", by=membership.user)
     return prescription
 
 
 @transaction.atomic
 def update_prescription(*, prescription: Prescription, items: list[dict], **fields) -> Prescription:
     """Change a draft's fields and items. Locks the row; an issued prescription is refused."""
-    prescription = _locked(prescription)
+    prescription = locked(prescription)
     if not prescription.is_draft:
         raise RecordsError("An issued prescription never changes. Use “Correct” to write a new version.")
     for name in PRESCRIPTION_FIELDS:
@@ -211,7 +209,7 @@ def update_prescription(*, prescription: Prescription, items: list[dict], **fiel
 @transaction.atomic
 def discard_prescription(*, prescription: Prescription) -> None:
     """Delete a draft (never an issued one)."""
-    prescription = _locked(prescription)
+    prescription = locked(prescription)
     if not prescription.is_draft:
         raise RecordsError("An issued prescription stays in the record; it cannot be deleted.")
     prescription.delete()
@@ -224,23 +222,24 @@ def issue_prescription(*, prescription: Prescription, by, now: datetime | None =
     Locks this row (and the corrected one). Raises InvalidTransition if it is not a draft,
     RecordsError if it has no medicines.
     """
-    prescription = Prescription.objects.with_people().select_for_update(of=("self",)).get(pk=prescription.pk)
-    prescription.transition_to(Prescription.Status.ISSUED)
+    prescription = locked(prescription, Prescription.objects.with_people())
+    prescription.check_can_become(Prescription.Status.ISSUED)
     if not prescription.items.exists():
         raise RecordsError("Add at least one medicine before issuing the prescription.")
     now = now or timezone.now()
     old = None
     if prescription.supersedes_id:
-        old = Prescription.objects.select_for_update().select_related("document_code").get(pk=prescription.supersedes_id)
-        old.transition_to(Prescription.Status.SUPERSEDED)
+        old = locked(Prescription(pk=prescription.supersedes_id),
+                     Prescription.objects.select_related("document_code"))
+        old.check_can_become(Prescription.Status.SUPERSEDED)
     prescription.issued_at = now
     prescription.document_code = issue_document_code(
         kind="prescription", hospital_name=prescription.hospital.name,
         patient_name=prescription.patient.full_name, doctor_name=prescription.doctor.display_name, issued_at=now,
     )
-    prescription.save(update_fields=["status", "issued_at", "document_code", "updated_at"])
+    prescription.transition_to(Prescription.Status.ISSUED, by=by, fields=["issued_at", "document_code"])
     if old is not None:
-        old.save(update_fields=["status", "updated_at"])
+        old.transition_to(Prescription.Status.SUPERSEDED, by=by, reason=f"Corrected by version {prescription.version}.")
         supersede_document_code(old=old.document_code, new=prescription.document_code)
     notify(prescription.patient, "prescription_issued", {
         "doctor_name": prescription.doctor.display_name, "hospital_name": prescription.hospital.name,
@@ -257,7 +256,7 @@ def start_correction(*, prescription: Prescription, membership) -> Prescription:
     Returns the open correction if there is one already. Locks the issued row. Raises
     RecordsError unless ``membership`` wrote it and it is the current issued version.
     """
-    prescription = _locked(prescription)
+    prescription = locked(prescription)
     if prescription.membership_id != membership.pk:
         raise RecordsError("Only the doctor who wrote a prescription can correct it.")
     if prescription.status != Prescription.Status.ISSUED:
@@ -271,6 +270,7 @@ def start_correction(*, prescription: Prescription, membership) -> Prescription:
         **{name: getattr(prescription, name) for name in PRESCRIPTION_FIELDS},
     )
     _replace_items(correction, list(prescription.items.values(*ITEM_FIELDS)))
+    correction.record_status(from_status="", by=membership.user, reason=f"Correction of version {prescription.version}.")
     return correction
 
 
