@@ -22,8 +22,8 @@ def _app_sources() -> list[Path]:
     files = set()
     for config in apps.get_app_configs():
         folder = Path(config.path).resolve()
-        if root not in folder.parents:
-            continue  # Django's and third-party apps
+        if folder.parent != root:
+            continue  # Django's and third-party apps (a virtualenv may sit inside the project)
         for path in folder.rglob("*.py"):
             relative = path.relative_to(root)
             if {"tests", "migrations"} & set(relative.parts) or path.name.startswith("test_"):
