@@ -5,10 +5,20 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
+from healthstack import status as machine
 from hospitals.models import Hospital, Membership
 
 from .payable import PayableAppointment
+
+
+class AppointmentError(Exception):
+    """A booking, schedule or status change that is not allowed; the message is shown to the user."""
+
+
+class InvalidTransition(AppointmentError, machine.InvalidTransition):
+    """An appointment was asked to move to a status its current one does not lead to."""
 
 
 class Weekday(models.IntegerChoices):
@@ -74,6 +84,10 @@ class DayOff(models.Model):
         return f"{self.date:%Y-%m-%d} off"
 
 
+def _stale_hold(now: datetime) -> Q:
+    return Q(status=Appointment.Status.AWAITING_PAYMENT, hold_expires_at__lte=now)
+
+
 class AppointmentQuerySet(ScopedQuerySet):
     def for_patient(self, user):
         return self.filter(patient=user)
@@ -84,11 +98,19 @@ class AppointmentQuerySet(ScopedQuerySet):
     def active(self):
         return self.filter(status__in=Appointment.ACTIVE)
 
-    def upcoming(self, today):
-        return self.active().filter(date__gte=today)
+    def stale_holds(self, now: datetime | None = None):
+        """Awaiting payment with the hold run out: the slot is free, the sweep has not marked them expired yet."""
+        return self.filter(_stale_hold(now or timezone.now()))
 
-    def past(self, today):
-        return self.filter(Q(date__lt=today) | ~Q(status__in=Appointment.ACTIVE))
+    def without_stale_holds(self, now: datetime | None = None):
+        return self.exclude(_stale_hold(now or timezone.now()))
+
+    def upcoming(self, today, *, now: datetime | None = None):
+        """Active from ``today`` on; a hold whose payment time ran out is no longer coming up."""
+        return self.active().filter(date__gte=today).without_stale_holds(now)
+
+    def past(self, today, *, now: datetime | None = None):
+        return self.filter(Q(date__lt=today) | ~Q(status__in=Appointment.ACTIVE) | _stale_hold(now or timezone.now()))
 
     def in_care(self):
         """Appointments that make a care relationship (the rule is in records.permissions).
@@ -113,7 +135,7 @@ class AppointmentQuerySet(ScopedQuerySet):
         )
 
 
-class Appointment(PayableAppointment, models.Model):
+class Appointment(PayableAppointment, machine.StatusMachine, models.Model):
     """A patient's visit to one doctor membership, at a date and local start time of its hospital."""
 
     class Status(models.TextChoices):
@@ -135,6 +157,17 @@ class Appointment(PayableAppointment, models.Model):
         Status.REQUESTED: {Status.CONFIRMED, Status.REJECTED, Status.CANCELLED},
         Status.CONFIRMED: {Status.COMPLETED, Status.NO_SHOW, Status.CANCELLED},
     }
+    VERBS = {
+        Status.AWAITING_PAYMENT: "held for payment",
+        Status.REQUESTED: "sent to the hospital",
+        Status.CONFIRMED: "confirmed",
+        Status.COMPLETED: "completed",
+        Status.NO_SHOW: "marked as a no-show",
+        Status.REJECTED: "rejected",
+        Status.CANCELLED: "cancelled",
+        Status.EXPIRED: "expired",
+    }
+    invalid_transition = InvalidTransition
 
     hospital = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="appointments")
     patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments")
@@ -179,6 +212,16 @@ class Appointment(PayableAppointment, models.Model):
         return self.status in self.ACTIVE
 
     @property
+    def payment_time_ran_out(self) -> bool:
+        """Awaiting payment past its hold: it can no longer be paid and its slot is free again.
+
+        Pages show this instead of expiring the booking on the way in; the ``expire_holds``
+        sweep (or a booking of the same slot) later moves it to ``expired``.
+        """
+        return (self.status == self.Status.AWAITING_PAYMENT and self.hold_expires_at is not None
+                and self.hold_expires_at <= timezone.now())
+
+    @property
     def in_care(self) -> bool:
         """Does this appointment's status make a care relationship (see ``CARE_RELATIONSHIP``)?"""
         return self.status in self.CARE_RELATIONSHIP
@@ -199,12 +242,18 @@ class Appointment(PayableAppointment, models.Model):
     def cancellable_until(self) -> datetime:
         return self.starts_at - timedelta(hours=self.hospital.cancellation_cutoff_hours)
 
-    def can_become(self, status: str) -> bool:
-        return status in self.TRANSITIONS.get(self.status, ())
+    def cannot_become_message(self, status: str) -> str:
+        return f"This appointment is {self.get_status_display().lower()}; it cannot be {self.VERBS[status]}."
+
+    def record_status_change(self, *, from_status: str, to_status: str, by, reason: str) -> "AppointmentStatusChange":
+        return AppointmentStatusChange.objects.create(
+            hospital_id=self.hospital_id, appointment=self, from_status=from_status, to_status=to_status, by=by,
+            reason=reason,
+        )
 
 
 class AppointmentStatusChange(models.Model):
-    """One row per status move: who, when, why. Written only by appointments.services."""
+    """One row per status move (and per arrival): who, when, why. Written through healthstack.status."""
 
     hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="+")
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="status_changes")

@@ -1,8 +1,7 @@
 """What appointments shows on other apps' pages: the staff dashboard's panels and the doctor page's sections,
 the selectors registered with their templates in ready()."""
 
-from django.conf import settings
-from django.core.paginator import Paginator
+from healthstack.pages import paginate
 
 from . import summaries
 from .models import Review
@@ -38,7 +37,7 @@ def doctor_rating(*, doctor, request) -> dict:
 def doctor_reviews(*, doctor, request) -> dict:
     """Average, count and one page (``?page=``) of the doctor's reviews from every hospital."""
     reviews = Review.objects.for_doctor(doctor).select_related("patient", "hospital")
-    page_obj = Paginator(reviews, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    page_obj = paginate(request, reviews)
     return {"summary": summaries.doctor_review_summary(doctor), "page_obj": page_obj}
 
 

@@ -1,8 +1,9 @@
 """Writes with rules for schedules, appointments, the queue and reviews. Views call these, never .save().
 
-Every status move of an Appointment goes through exactly one function here: each locks the
-appointment row, checks ``Appointment.TRANSITIONS``, writes an AppointmentStatusChange and
-notifies the people concerned (after commit, through notify()).
+Every status move of an Appointment goes through exactly one function here: each reads the
+appointment with ``healthstack.status.locked``, moves it with ``transition_to`` (which checks
+``Appointment.TRANSITIONS`` and writes an AppointmentStatusChange) and tells the pages and
+the people concerned (after commit, through realtime and notify()).
 """
 
 from datetime import date, datetime, time, timedelta
@@ -14,12 +15,13 @@ from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from healthstack.status import locked
 from healthstack.templatetags.money import money
 from hospitals.models import Membership
 from notifications.services import notify
 
 from . import realtime
-from .models import Appointment, AppointmentStatusChange, DayOff, QueueState, Review, ScheduleRule
+from .models import Appointment, AppointmentError, DayOff, InvalidTransition, QueueState, Review, ScheduleRule
 from .payable import refund_appointment
 from .slots import booking_window, local_now, rule_slots
 from .summaries import next_token_on
@@ -27,9 +29,7 @@ from .summaries import next_token_on
 Status = Appointment.Status
 SLOT_TAKEN = "This slot was just taken. Please choose another time."
 
-
-class AppointmentError(Exception):
-    """A booking, schedule or status change that is not allowed; the message is shown to the user."""
+__all__ = ["AppointmentError", "InvalidTransition"]
 
 
 def payment_hold_minutes() -> int:
@@ -141,50 +141,12 @@ def _notify_desk(appointment: Appointment, event: str) -> None:
 
 # Status moves --------------------------------------------------------------------------------
 
-VERBS = {
-    Status.REQUESTED: "sent to the hospital",
-    Status.CONFIRMED: "confirmed",
-    Status.COMPLETED: "completed",
-    Status.NO_SHOW: "marked as a no-show",
-    Status.REJECTED: "rejected",
-    Status.CANCELLED: "cancelled",
-    Status.EXPIRED: "expired",
-}
-
-
-def _lock(appointment: Appointment) -> Appointment:
-    """Re-read the appointment under a row lock (the joined people are read, not locked)."""
-    return (
-        Appointment.objects.select_for_update(of=("self",)).with_people().get(pk=appointment.pk)
-    )
-
-
-def _check(appointment: Appointment, to: str) -> None:
-    if not appointment.can_become(to):
-        raise AppointmentError(
-            f"This appointment is {appointment.get_status_display().lower()}; it cannot be {VERBS[to]}."
-        )
-
-
-def _record(appointment: Appointment, from_status: str, *, by, reason: str = "") -> None:
-    AppointmentStatusChange.objects.create(
-        hospital_id=appointment.hospital_id, appointment=appointment, from_status=from_status,
-        to_status=appointment.status, by=by, reason=reason,
-    )
-    realtime.appointment_changed(  # the board, the queue, the patient's page and the display refresh
+def _broadcast(appointment: Appointment, event: str) -> None:
+    """The board, the queue, the patient's page and the display refresh (after commit)."""
+    realtime.appointment_changed(
         appointment_id=appointment.pk, hospital_id=appointment.hospital_id, membership_id=appointment.membership_id,
-        day=appointment.date, event=appointment.status if from_status != appointment.status else "updated",
+        day=appointment.date, event=event,
     )
-
-
-def _move(appointment: Appointment, to: str, *, by, reason: str = "", fields=()) -> Appointment:
-    """Check and apply one status move on a locked appointment, saving ``fields`` with it."""
-    _check(appointment, to)
-    from_status = appointment.status
-    appointment.status = to
-    appointment.save(update_fields=["status", *fields])
-    _record(appointment, from_status, by=by, reason=reason)
-    return appointment
 
 
 def _required(text: str, message: str) -> str:
@@ -278,8 +240,9 @@ def book_appointment(*, patient, membership: Membership, day: date, start: time,
             )
     except IntegrityError as exc:
         raise AppointmentError(SLOT_TAKEN) from exc
-    _record(appointment, "", by=patient)
-    return start_booking(_lock(appointment), by=patient)
+    appointment.record_status(from_status="", by=patient)
+    _broadcast(appointment, appointment.status)
+    return start_booking(locked(appointment, Appointment.objects.with_people()), by=patient)
 
 
 @transaction.atomic
@@ -289,10 +252,11 @@ def request_appointment(*, appointment: Appointment, by, reason: str = "", paid:
     Locks the appointment; notifies the patient (received, saying it is paid when ``paid``)
     and the desk (new booking).
     """
-    appointment = _lock(appointment)
-    _check(appointment, Status.REQUESTED)
+    appointment = locked(appointment, Appointment.objects.with_people())
+    appointment.check_can_become(Status.REQUESTED)
     appointment.hold_expires_at = None
-    _move(appointment, Status.REQUESTED, by=by, reason=reason, fields=["hold_expires_at"])
+    appointment.transition_to(Status.REQUESTED, by=by, reason=reason, fields=["hold_expires_at"])
+    _broadcast(appointment, Status.REQUESTED)
     _notify_patient(appointment, "booking_received",
                     paid_amount=money(appointment.fee, appointment.currency) if paid else "")
     _notify_desk(appointment, "booking_new")
@@ -312,15 +276,16 @@ def confirm_appointment(*, appointment: Appointment, by) -> Appointment:
     Locks the appointment, then the doctor's QueueState row for the day, so concurrent
     confirmations number without gaps or duplicates (the token UniqueConstraint backs this).
     """
-    appointment = _lock(appointment)
-    _check(appointment, Status.CONFIRMED)
+    appointment = locked(appointment, Appointment.objects.with_people())
+    appointment.check_can_become(Status.CONFIRMED)
     _lock_queue(appointment, appointment.date)
     highest = (
         Appointment.objects.for_membership(appointment.membership).on(appointment.date)
         .aggregate(highest=Max("token_number"))["highest"]
     )
     appointment.token_number = (highest or 0) + 1
-    _move(appointment, Status.CONFIRMED, by=by, fields=["token_number"])
+    appointment.transition_to(Status.CONFIRMED, by=by, fields=["token_number"])
+    _broadcast(appointment, Status.CONFIRMED)
     _notify_patient(appointment, "appointment_confirmed")
     return appointment
 
@@ -329,9 +294,11 @@ def confirm_appointment(*, appointment: Appointment, by) -> Appointment:
 def reject_appointment(*, appointment: Appointment, by, reason: str) -> Appointment:
     """requested → rejected, with a reason the patient is told."""
     reason = _required(reason, "Give the patient a reason.")
-    appointment = _lock(appointment)
+    appointment = locked(appointment, Appointment.objects.with_people())
+    appointment.check_can_become(Status.REJECTED)
     appointment.status_reason = reason
-    _move(appointment, Status.REJECTED, by=by, reason=reason, fields=["status_reason"])
+    appointment.transition_to(Status.REJECTED, by=by, reason=reason, fields=["status_reason"])
+    _broadcast(appointment, Status.REJECTED)
     _notify_patient(appointment, "appointment_rejected")
     refund_appointment(appointment, reason=f"Not accepted by the hospital: {reason}", by=by)
     return appointment
@@ -345,18 +312,19 @@ def cancel_appointment(*, appointment: Appointment, by, reason: str, now: dateti
     patient and the desk. Raises AppointmentError for someone else, after the cut-off, or a
     status that cannot be cancelled.
     """
-    appointment = _lock(appointment)
+    appointment = locked(appointment, Appointment.objects.with_people())
     if appointment.patient_id != by.pk:
         raise AppointmentError("Only the patient can cancel this appointment.")
     reason = _required(reason, "Tell the hospital why you are cancelling.")
-    _check(appointment, Status.CANCELLED)
+    appointment.check_can_become(Status.CANCELLED)
     if (now or timezone.now()) >= appointment.cancellable_until:
         raise AppointmentError(
             f"{appointment.hospital.name} accepts cancellations until "
             f"{appointment.hospital.cancellation_cutoff_hours} hours before the appointment; please call them."
         )
     appointment.status_reason = reason
-    _move(appointment, Status.CANCELLED, by=by, reason=reason, fields=["status_reason"])
+    appointment.transition_to(Status.CANCELLED, by=by, reason=reason, fields=["status_reason"])
+    _broadcast(appointment, Status.CANCELLED)
     _notify_patient(appointment, "appointment_cancelled")
     _notify_desk(appointment, "appointment_cancelled_staff")
     refund_appointment(appointment, reason=f"Cancelled by the patient before the cut-off: {reason}", by=by)
@@ -366,7 +334,7 @@ def cancel_appointment(*, appointment: Appointment, by, reason: str, now: dateti
 @transaction.atomic
 def mark_arrived(*, appointment: Appointment, by, now: datetime | None = None) -> Appointment:
     """Record that the patient of a requested or confirmed appointment is at the desk (once)."""
-    appointment = _lock(appointment)
+    appointment = locked(appointment, Appointment.objects.with_people())
     if appointment.status not in (Status.REQUESTED, Status.CONFIRMED):
         raise AppointmentError(
             f"This appointment is {appointment.get_status_display().lower()}; arrival cannot be recorded."
@@ -377,14 +345,17 @@ def mark_arrived(*, appointment: Appointment, by, now: datetime | None = None) -
         raise AppointmentError("Arrival can only be recorded on the day of the appointment.")
     appointment.arrived_at = now or timezone.now()
     appointment.save(update_fields=["arrived_at"])
-    _record(appointment, appointment.status, by=by, reason="Arrived at the desk.")
+    appointment.record_status(from_status=appointment.status, by=by, reason="Arrived at the desk.")
+    _broadcast(appointment, "updated")
     return appointment
 
 
 @transaction.atomic
 def complete_appointment(*, appointment: Appointment, by) -> Appointment:
     """confirmed → completed: the doctor has seen the patient."""
-    appointment = _move(_lock(appointment), Status.COMPLETED, by=by)
+    appointment = locked(appointment, Appointment.objects.with_people())
+    appointment.transition_to(Status.COMPLETED, by=by)
+    _broadcast(appointment, Status.COMPLETED)
     _notify_patient(appointment, "appointment_completed")
     return appointment
 
@@ -392,7 +363,9 @@ def complete_appointment(*, appointment: Appointment, by) -> Appointment:
 @transaction.atomic
 def mark_no_show(*, appointment: Appointment, by) -> Appointment:
     """confirmed → no_show: the patient did not come."""
-    appointment = _move(_lock(appointment), Status.NO_SHOW, by=by)
+    appointment = locked(appointment, Appointment.objects.with_people())
+    appointment.transition_to(Status.NO_SHOW, by=by)
+    _broadcast(appointment, Status.NO_SHOW)
     _notify_patient(appointment, "appointment_no_show")
     return appointment
 
@@ -400,11 +373,12 @@ def mark_no_show(*, appointment: Appointment, by) -> Appointment:
 @transaction.atomic
 def expire_appointment(*, appointment: Appointment, by=None) -> Appointment:
     """awaiting_payment → expired: the payment hold ran out and the slot is free again."""
-    appointment = _lock(appointment)
-    _check(appointment, Status.EXPIRED)
+    appointment = locked(appointment, Appointment.objects.with_people())
+    appointment.check_can_become(Status.EXPIRED)
     appointment.hold_expires_at = None
-    appointment = _move(appointment, Status.EXPIRED, by=by, reason="Payment not received in time.",
-                        fields=["hold_expires_at"])
+    appointment.transition_to(Status.EXPIRED, by=by, reason="Payment not received in time.",
+                              fields=["hold_expires_at"])
+    _broadcast(appointment, Status.EXPIRED)
     _notify_patient(appointment, "appointment_expired")
     return appointment
 
@@ -413,10 +387,10 @@ def expire_stale_holds(*, now: datetime | None = None, membership: Membership | 
                        day: date | None = None) -> int:
     """Expire every awaiting-payment booking whose hold has run out (optionally one doctor/day); return how many.
 
-    Pages call this on the way in (there is no scheduler), so the common case, nothing stale,
-    costs one query and opens no transaction.
+    Run by the ``expire_holds`` command and before a booking takes a slot, never by a page view
+    (pages read ``Appointment.payment_time_ran_out``). Nothing stale costs one query and no transaction.
     """
-    stale = Appointment.objects.filter(status=Status.AWAITING_PAYMENT, hold_expires_at__lte=now or timezone.now())
+    stale = Appointment.objects.stale_holds(now or timezone.now())
     if membership is not None:
         stale = stale.for_membership(membership)
     if day is not None:
@@ -464,7 +438,7 @@ def call_next(*, membership: Membership, by, day: date | None = None) -> Appoint
 @transaction.atomic
 def leave_review(*, appointment: Appointment, by, rating: int, text: str = "") -> Review:
     """The patient rates a completed appointment's doctor 1–5, once per appointment."""
-    appointment = _lock(appointment)
+    appointment = locked(appointment, Appointment.objects.with_people())
     if appointment.patient_id != by.pk:
         raise AppointmentError("Only the patient of this appointment can review it.")
     if appointment.status != Status.COMPLETED:

@@ -85,7 +85,7 @@ def queue_position(appointment: Appointment, *, now=None) -> QueuePosition | Non
 def patient_next_appointment(user, *, now: datetime | None = None) -> Appointment | None:
     """The patient's next active appointment (from today in server time, so nothing is missed)."""
     return (
-        Appointment.objects.for_patient(user).upcoming(timezone.localdate(now)).with_people()
+        Appointment.objects.for_patient(user).upcoming(timezone.localdate(now), now=now).with_people()
         .order_by("date", "start_time").first()
     )
 
@@ -198,4 +198,4 @@ def doctor_recent_patients(membership, *, limit: int = 5) -> list[dict]:
 
 def patient_upcoming_count(user, *, now: datetime | None = None) -> int:
     """How many active appointments the patient has from today (server date) on."""
-    return Appointment.objects.for_patient(user).upcoming(timezone.localdate(now)).count()
+    return Appointment.objects.for_patient(user).upcoming(timezone.localdate(now), now=now).count()

@@ -91,7 +91,6 @@ def book_slots(request, doctor_id):
 
 @login_required
 def my_appointments(request):
-    services.expire_stale_holds()  # no scheduler: a hold that ran out is settled when next looked at
     today = timezone.localdate()
     showing_past = request.GET.get("show") == "past"
     appointments = Appointment.objects.for_patient(request.user).with_people()
@@ -110,10 +109,10 @@ def _own_appointment(request, pk) -> Appointment:
 
 @login_required
 def appointment_detail(request, pk):
-    services.expire_stale_holds()
     appointment = _own_appointment(request, pk)
     review = getattr(appointment, "review", None) if appointment.status == Appointment.Status.COMPLETED else None
-    can_cancel = appointment.can_become(Appointment.Status.CANCELLED) and timezone.now() < appointment.cancellable_until
+    can_cancel = (appointment.can_become(Appointment.Status.CANCELLED) and not appointment.payment_time_ran_out
+                  and timezone.now() < appointment.cancellable_until)
     return render(request, "appointments/appointment_detail.html", {
         "appointment": appointment,
         "position": queue_position(appointment),

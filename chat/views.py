@@ -8,7 +8,6 @@ redirect), so the room still works when websockets are down.
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from appointments.models import Appointment
 from healthstack.files import private_file_response
+from healthstack.pages import paginate
 
 from . import services
 from .forms import MessageForm
@@ -42,7 +42,7 @@ def _wants_json(request) -> bool:
 def conversation_list(request):
     user = request.user
     conversations = Conversation.objects.for_user(user).with_people().with_summary(user)
-    page_obj = Paginator(conversations, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    page_obj = paginate(request, conversations)
     rows = [
         {
             "conversation": c,

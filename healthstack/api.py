@@ -1,12 +1,21 @@
-"""What every /api/v1/ endpoint shares: the JSON body parser and the text-field input check.
+"""What every /api/v1/ endpoint shares: the JSON body parser, the page size and the text-field input check.
 
 The schema generator is in api_schema.py (DRF loads it lazily; this module is loaded with
 DRF's settings and must not import drf-spectacular).
 """
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError, ValidationError
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
+
+
+class ApiPagination(PageNumberPagination):
+    """API lists page by the same ``PAGE_SIZE`` as the pages (``?page=``; ``count``, ``next``, ``previous``)."""
+
+    def get_page_size(self, request):
+        return settings.PAGE_SIZE
 
 
 class ObjectJSONParser(JSONParser):

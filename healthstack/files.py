@@ -149,18 +149,32 @@ def download_name(stem: str, kind: str) -> str:
     return f"{stem}.{EXTENSIONS.get(kind, 'bin')}"
 
 
-def private_file_response(field_file, *, stem: str, kind: str):
-    """Serve a private file as an attachment that the browser must not sniff.
-
-    The download is named ``stem`` plus the extension of the detected ``kind``, and its
-    Content-Type follows ``kind`` too: the name the uploader gave never reaches a browser.
-    """
-    from django.http import FileResponse
-
-    response = FileResponse(
-        field_file.open("rb"), as_attachment=True, filename=download_name(stem, kind),
-        content_type=CONTENT_TYPES.get(kind, "application/octet-stream"),
-    )
+def _private(response):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def private_file_response(field_file, *, stem: str, kind: str):
+    """Serve a private file as an attachment that the browser must not sniff and no cache keeps.
+
+    The download is named ``stem`` plus the extension of the detected ``kind``, and its
+    Content-Type follows ``kind`` too: the name the uploader gave never reaches a browser.
+    Every private download (stored files and generated PDFs) is answered by this function.
+    """
+    from django.http import FileResponse
+
+    return _private(FileResponse(
+        field_file.open("rb"), as_attachment=True, filename=download_name(stem, kind),
+        content_type=CONTENT_TYPES.get(kind, "application/octet-stream"),
+    ))
+
+
+def private_pdf_response(content: bytes, *, filename: str):
+    """A generated PDF (prescription, receipt) as a private download named ``filename``."""
+    from django.http import HttpResponse
+    from django.utils.http import content_disposition_header
+
+    response = HttpResponse(content, content_type=CONTENT_TYPES[PDF])
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return _private(response)

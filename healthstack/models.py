@@ -1,7 +1,9 @@
 from django.db import models
 
+from .status import StatusMachine
 
-class DocumentCode(models.Model):
+
+class DocumentCode(StatusMachine, models.Model):
     """The public proof behind a PDF's verification code and QR.
 
     It stores only what the public /verify/<code>/ page may show: the kind of
@@ -19,6 +21,8 @@ class DocumentCode(models.Model):
         SUPERSEDED = "superseded", "Superseded by a newer version"
         VOID = "void", "Withdrawn"
 
+    TRANSITIONS = {Status.VALID: {Status.SUPERSEDED, Status.VOID}}
+
     code = models.CharField(max_length=20, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.VALID)
@@ -34,3 +38,7 @@ class DocumentCode(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.code}"
+
+    def record_status_change(self, *, from_status: str, to_status: str, by, reason: str) -> None:
+        """No history row: a code changes once, and ``superseded_by`` (or the document's own history) records it."""
+        return None

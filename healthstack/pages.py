@@ -3,12 +3,15 @@
 from datetime import date
 
 from django.conf import settings
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 
 
-def paginate(request, items, per_page=None):
-    """The page of ``items`` the ``page`` query parameter asks for (the last one when it is past the end)."""
-    return Paginator(items, per_page or settings.PAGE_SIZE).get_page(request.GET.get("page"))
+def paginate(request, items, *, per_page: int | None = None) -> Page:
+    """The page of ``items`` that ``?page=`` asks for, ``PAGE_SIZE`` items long (a missing or malformed
+    number is the first page, one past the end the last). The one pager of every list; ``per_page``
+    is only for a list that must differ from ``PAGE_SIZE`` and says why where it passes it."""
+    number = request.GET.get("page") if request is not None else None
+    return Paginator(items, per_page or settings.PAGE_SIZE).get_page(number)
 
 
 def parse_date(text) -> date | None:

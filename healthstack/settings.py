@@ -201,6 +201,9 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIN
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# Items per page on every list, pages and API alike (healthstack.pages.paginate).
+PAGE_SIZE = env.int("PAGE_SIZE", default=12)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ExpiringTokenAuthentication",
@@ -213,8 +216,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "healthstack.api_schema.HealthStackAutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 20,
+    "DEFAULT_PAGINATION_CLASS": "healthstack.api.ApiPagination",
+    "PAGE_SIZE": PAGE_SIZE,
 }
 # API tokens (django-rest-knox, `Authorization: Token <key>`): only a hash is stored; a token
 # lives API_TOKEN_TTL_HOURS, and a hospital staff member's also ends after
@@ -258,7 +261,6 @@ LOGGING = {
     },
 }
 
-PAGE_SIZE = env.int("PAGE_SIZE", default=12)
 
 # Payments through SSLCommerz. "local" talks to the sandbox this project serves at
 # /sandbox/sslcommerz/ (no internet, no money); "sandbox" is SSLCommerz's own test

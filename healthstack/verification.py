@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from .models import DocumentCode
 from .pdf import qr_data_uri
+from .status import locked
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
@@ -47,10 +48,13 @@ def issue_document_code(*, kind: str, hospital_name: str, patient_name: str, doc
 
 @transaction.atomic
 def supersede_document_code(*, old: DocumentCode, new: DocumentCode) -> DocumentCode:
-    """Mark ``old`` superseded by ``new`` (a corrected prescription, an amended report)."""
-    old.status, old.superseded_by = DocumentCode.Status.SUPERSEDED, new
-    old.save(update_fields=["status", "superseded_by"])
-    return old
+    """Mark ``old`` superseded by ``new`` (a corrected prescription, an amended report); locks ``old``.
+
+    Raises healthstack.status.InvalidTransition unless ``old`` is valid.
+    """
+    old = locked(old)
+    old.superseded_by = new
+    return old.transition_to(DocumentCode.Status.SUPERSEDED, by=None, fields=["superseded_by"])
 
 
 def verification_for(document_code: DocumentCode) -> Verification:

@@ -1,6 +1,16 @@
 from django.contrib import admin, messages
 
-from .models import Department, DoctorCertificate, Hospital, Membership, StaffInvitation
+from healthstack.admin import ReadOnlyAdmin
+
+from .models import (
+    Department,
+    DoctorCertificate,
+    Hospital,
+    HospitalStatusChange,
+    Membership,
+    MembershipStatusChange,
+    StaffInvitation,
+)
 from .services import HospitalError, approve_hospital, suspend_hospital
 
 
@@ -10,13 +20,33 @@ class DepartmentInline(admin.TabularInline):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class StatusChangeInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["from_status", "to_status", "by", "at", "reason"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class HospitalStatusChangeInline(StatusChangeInline):
+    model = HospitalStatusChange
+
+
+class MembershipStatusChangeInline(StatusChangeInline):
+    model = MembershipStatusChange
+
+
 @admin.register(Hospital)
 class HospitalAdmin(admin.ModelAdmin):
+    """The status changes only through the actions (hospitals.services), each leaving a history row."""
+
     list_display = ["name", "city", "status", "time_zone", "created_at"]
     list_filter = ["status", "city"]
     search_fields = ["name", "city", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [DepartmentInline]
+    readonly_fields = ["status"]
+    inlines = [DepartmentInline, HospitalStatusChangeInline]
     actions = ["approve", "suspend"]
 
     @admin.action(description="Approve and list publicly")
@@ -30,7 +60,10 @@ class HospitalAdmin(admin.ModelAdmin):
     @admin.action(description="Suspend (hide and close staff area)")
     def suspend(self, request, queryset):
         for hospital in queryset:
-            suspend_hospital(hospital=hospital, by=request.user)
+            try:
+                suspend_hospital(hospital=hospital, by=request.user)
+            except HospitalError as exc:
+                self.message_user(request, f"{hospital}: {exc}", messages.WARNING)
 
 
 @admin.register(Department)
@@ -51,12 +84,15 @@ class CertificateInline(admin.TabularInline):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
+    """The status changes only through the hospital's staff pages (hospitals.services)."""
+
     list_display = ["user", "hospital", "role", "status", "department", "consultation_fee"]
     list_filter = ["role", "status", "hospital"]
     search_fields = ["user__email", "user__full_name", "hospital__name"]
     list_select_related = ["user", "hospital", "department"]
     raw_id_fields = ["user", "decided_by"]
-    inlines = [CertificateInline]
+    readonly_fields = ["status"]
+    inlines = [CertificateInline, MembershipStatusChangeInline]
 
 
 @admin.register(StaffInvitation)
@@ -73,3 +109,21 @@ class DoctorCertificateAdmin(admin.ModelAdmin):
     list_select_related = ["membership__user", "membership__hospital"]
     fields = ["membership", "original_name", "kind", "uploaded_at"]
     readonly_fields = fields
+
+
+@admin.register(HospitalStatusChange)
+class HospitalStatusChangeAdmin(ReadOnlyAdmin):
+    """The hospital status history: rows are written only through healthstack.status."""
+
+    list_display = ["hospital", "from_status", "to_status", "by", "at"]
+    list_filter = ["to_status"]
+    list_select_related = ["hospital", "by"]
+
+
+@admin.register(MembershipStatusChange)
+class MembershipStatusChangeAdmin(ReadOnlyAdmin):
+    """The membership status history: rows are written only through healthstack.status."""
+
+    list_display = ["membership", "from_status", "to_status", "by", "at"]
+    list_filter = ["to_status", "hospital"]
+    list_select_related = ["membership__user", "membership__hospital", "by"]

@@ -8,7 +8,7 @@ from rest_framework.permissions import AllowAny
 from accounts.models import DoctorProfile
 
 from .models import Department, Hospital, Membership
-from .selectors import listed_doctors
+from .selectors import listed_doctors, search_doctors
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
@@ -87,18 +87,7 @@ class DoctorList(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        from django.db.models import Q
-
-        doctors = listed_doctors()
-        text = self.request.query_params.get("q", "").strip()[:100]
-        if text:
-            matching = Membership.objects.bookable().filter(
-                Q(user__full_name__icontains=text) | Q(user__doctor_profile__specialisation__icontains=text)
-                | Q(department__name__icontains=text) | Q(hospital__name__icontains=text)
-                | Q(hospital__city__icontains=text)
-            )
-            doctors = doctors.filter(user__memberships__in=matching)
-        return doctors.order_by("user__full_name")
+        return search_doctors(self.request.query_params.get("q", ""))
 
 
 class DoctorDetail(generics.RetrieveAPIView):

@@ -10,8 +10,7 @@ def staff_navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     memberships = list(
-        Membership.objects.filter(user=user, status=Membership.Status.APPROVED)
-        .exclude(hospital__status="suspended")
+        Membership.objects.active().filter(user=user)
         .select_related("hospital")
         .order_by("hospital__name", "role")
     )

@@ -1,12 +1,12 @@
 """The hospital admin's desk under /manage/<hospital>/. Every view passes the tenancy guard."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from healthstack.files import private_file_response
+from healthstack.pages import paginate
 
 from . import services
 from .dashboard import filled_panels, role_home_url
@@ -23,7 +23,6 @@ from .models import Department, DoctorCertificate, Membership, StaffInvitation
 from .permissions import Role, has_role, hospital_role_required
 from .selectors import listing_gaps
 
-STAFF_PAGE_SIZE = 25
 
 
 @hospital_role_required()
@@ -119,7 +118,7 @@ def staff(request):
     members = members.with_people().order_by("role", "user__full_name")
     invitations = StaffInvitation.objects.filter(hospital=request.hospital).open().select_related("invited_by")
     return render(request, "hospitals/manage/staff_list.html", {
-        "page_obj": Paginator(members, STAFF_PAGE_SIZE).get_page(request.GET.get("page")),
+        "page_obj": paginate(request, members),
         "filters": filters, "invitations": invitations, "invite_form": InviteStaffForm(),
     })
 
@@ -190,7 +189,7 @@ def applications(request):
         .annotate(certificate_count=Count("certificates")).order_by("-created_at")
     )
     return render(request, "hospitals/manage/application_list.html", {
-        "page_obj": Paginator(items, STAFF_PAGE_SIZE).get_page(request.GET.get("page")),
+        "page_obj": paginate(request, items),
         "status": status, "statuses": Membership.Status.choices,
     })
 

@@ -7,10 +7,19 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from healthstack import status as machine
 from healthstack.files import private_storage
 
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones()) if "/" in name]
 RESERVED_SLUGS = {"register", "new", "search"}
+
+
+class HospitalError(Exception):
+    """A hospital or staff change that is not allowed; the message is shown to the user."""
+
+
+class InvalidTransition(HospitalError, machine.InvalidTransition):
+    """A hospital or membership was asked to move to a status its current one does not lead to."""
 
 
 class HospitalQuerySet(models.QuerySet):
@@ -44,11 +53,19 @@ class HospitalQuerySet(models.QuerySet):
         ).distinct()
 
 
-class Hospital(models.Model):
+class Hospital(machine.StatusMachine, models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Awaiting approval"
         APPROVED = "approved", "Approved"
         SUSPENDED = "suspended", "Suspended"
+
+    # Suspending a hospital still awaiting approval is how the operator turns a registration down.
+    TRANSITIONS = {
+        Status.PENDING: {Status.APPROVED, Status.SUSPENDED},
+        Status.APPROVED: {Status.SUSPENDED},
+        Status.SUSPENDED: {Status.APPROVED},
+    }
+    invalid_transition = InvalidTransition
 
     name = models.CharField(max_length=150)
     slug = models.SlugField(max_length=80, unique=True)
@@ -79,6 +96,28 @@ class Hospital(models.Model):
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    def record_status_change(self, *, from_status: str, to_status: str, by, reason: str) -> "HospitalStatusChange":
+        return HospitalStatusChange.objects.create(
+            hospital=self, from_status=from_status, to_status=to_status, by=by, reason=reason,
+        )
+
+
+class HospitalStatusChange(models.Model):
+    """One row per hospital status move (approved, suspended, restored): who, when, why."""
+
+    hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=12, choices=Hospital.Status.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=Hospital.Status.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.from_status or '—'} → {self.to_status}"
 
 
 class DepartmentQuerySet(models.QuerySet):
@@ -118,6 +157,14 @@ class MembershipQuerySet(models.QuerySet):
     def doctors(self):
         return self.filter(role=Membership.Role.DOCTOR)
 
+    def active(self):
+        """Approved, at a hospital that is not suspended: the staff roles a user can work in now.
+
+        A hospital awaiting the operator's approval counts (its admin sets it up); the tenancy
+        guard, the navigation, the dashboard and the care relationship all ask this.
+        """
+        return self.approved().exclude(hospital__status=Hospital.Status.SUSPENDED)
+
     def bookable(self):
         """Approved doctors at publicly listed hospitals, in active departments."""
         return self.doctors().approved().filter(
@@ -128,7 +175,7 @@ class MembershipQuerySet(models.QuerySet):
         return self.select_related("user", "user__doctor_profile", "hospital", "department")
 
 
-class Membership(models.Model):
+class Membership(machine.StatusMachine, models.Model):
     """A user's place on a hospital's staff, in one role."""
 
     class Role(models.TextChoices):
@@ -143,6 +190,14 @@ class Membership(models.Model):
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
         SUSPENDED = "suspended", "Suspended"
+
+    TRANSITIONS = {
+        Status.PENDING: {Status.APPROVED, Status.REJECTED},
+        Status.APPROVED: {Status.SUSPENDED},
+        Status.SUSPENDED: {Status.APPROVED},
+        Status.REJECTED: {Status.PENDING},  # a rejected doctor may apply again
+    }
+    invalid_transition = InvalidTransition
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="memberships")
@@ -180,6 +235,30 @@ class Membership(models.Model):
     @property
     def is_approved(self) -> bool:
         return self.status == self.Status.APPROVED
+
+    def record_status_change(self, *, from_status: str, to_status: str, by, reason: str) -> "MembershipStatusChange":
+        return MembershipStatusChange.objects.create(
+            hospital_id=self.hospital_id, membership=self, from_status=from_status, to_status=to_status, by=by,
+            reason=reason,
+        )
+
+
+class MembershipStatusChange(models.Model):
+    """One row per membership status move (applied again, approved, rejected, suspended, restored)."""
+
+    hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="+")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=12, choices=Membership.Status.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=Membership.Status.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.from_status or '—'} → {self.to_status}"
 
 
 class DoctorCertificate(models.Model):

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
-from .models import Hospital, Membership
+from .models import Membership
 
 Role = Membership.Role
 
@@ -24,10 +24,7 @@ def resolve_membership(request, hospital_slug: str, roles) -> None:
     """Set request.hospital / request.membership / request.roles or raise Http404 / PermissionDenied."""
     user = request.user
     memberships = list(
-        Membership.objects.filter(
-            user=user, hospital__slug=hospital_slug, status=Membership.Status.APPROVED
-        )
-        .exclude(hospital__status=Hospital.Status.SUSPENDED)
+        Membership.objects.active().filter(user=user, hospital__slug=hospital_slug)
         .select_related("hospital", "department")
     )
     if not memberships:

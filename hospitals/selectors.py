@@ -1,10 +1,37 @@
-"""Reads about hospitals used by more than one page."""
+"""Reads about hospitals used by more than one page or API."""
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 from accounts.models import DoctorProfile
 
 from .models import Department, Hospital, Membership
+
+
+def listed_doctors():
+    """Doctors with at least one bookable membership, with those memberships as ``user.listed_memberships``."""
+    bookable = Membership.objects.bookable().select_related("hospital", "department").order_by("hospital__name")
+    return (
+        DoctorProfile.objects.filter(user__memberships__in=Membership.objects.bookable())
+        .distinct()
+        .select_related("user")
+        .prefetch_related(Prefetch("user__memberships", queryset=bookable, to_attr="listed_memberships"))
+    )
+
+
+def search_doctors(text: str = "", *, city: str = ""):
+    """Listed doctors, by name (A–Z), whose name, specialisation, department, hospital or city has
+    ``text``, practising in ``city`` if given. The public doctor page and the API both use it."""
+    doctors = listed_doctors()
+    text = (text or "").strip()[:100]
+    if text:
+        doctors = doctors.filter(user__memberships__in=Membership.objects.bookable().filter(
+            Q(user__full_name__icontains=text) | Q(user__doctor_profile__specialisation__icontains=text)
+            | Q(department__name__icontains=text) | Q(hospital__name__icontains=text)
+            | Q(hospital__city__icontains=text)
+        ))
+    if city:
+        doctors = doctors.filter(user__memberships__in=Membership.objects.bookable().filter(hospital__city__iexact=city))
+    return doctors.order_by("user__full_name")
 
 
 def listing_gaps(hospital: Hospital) -> list[str]:
@@ -25,17 +52,6 @@ def listing_gaps(hospital: Hospital) -> list[str]:
             .filter(department__is_active=True).exists()):
         gaps.append("doctor")
     return gaps
-
-
-def listed_doctors():
-    """Doctors with at least one approved membership at a listed hospital, with those memberships."""
-    bookable = Membership.objects.bookable().select_related("hospital", "department").order_by("hospital__name")
-    return (
-        DoctorProfile.objects.filter(user__memberships__in=Membership.objects.bookable())
-        .distinct()
-        .select_related("user")
-        .prefetch_related(Prefetch("user__memberships", queryset=bookable, to_attr="listed_memberships"))
-    )
 
 
 def doctor_hospitals(user) -> dict:

@@ -14,16 +14,24 @@ from django.utils.text import slugify
 from accounts.services import revoke_api_tokens
 from healthstack.files import CheckedUpload
 from healthstack.localtime import local_date
+from healthstack.status import locked
 from notifications.services import notify, send_email
 
-from .models import RESERVED_SLUGS, Department, DoctorCertificate, Hospital, Membership, StaffInvitation
+from .models import (
+    RESERVED_SLUGS,
+    Department,
+    DoctorCertificate,
+    Hospital,
+    HospitalError,
+    InvalidTransition,
+    Membership,
+    StaffInvitation,
+)
 
 User = get_user_model()
 Role = Membership.Role
 
-
-class HospitalError(Exception):
-    """A hospital or staff change that is not allowed; the message is shown to the user."""
+__all__ = ["HospitalError", "InvalidTransition"]
 
 
 def unique_hospital_slug(name: str) -> str:
@@ -70,12 +78,14 @@ def update_hospital(*, hospital: Hospital, logo: CheckedUpload | None = None, **
 
 @transaction.atomic
 def approve_hospital(*, hospital: Hospital, by) -> Hospital:
-    """Operator: list the hospital publicly and tell its admins."""
-    hospital = Hospital.objects.select_for_update().get(pk=hospital.pk)
+    """Operator: approve a pending hospital (or restore a suspended one) and tell its admins.
+
+    Locks the hospital; does nothing if it is approved already.
+    """
+    hospital = locked(hospital)
     if hospital.status == Hospital.Status.APPROVED:
         return hospital
-    hospital.status = Hospital.Status.APPROVED
-    hospital.save(update_fields=["status"])
+    hospital.transition_to(Hospital.Status.APPROVED, by=by)
     for admin_membership in hospital.memberships.approved().filter(role=Role.ADMIN).select_related("user"):
         notify(admin_membership.user, "hospital_approved", {"hospital_name": hospital.name},
                url=reverse("manage:dashboard", args=[hospital.slug]))
@@ -83,12 +93,16 @@ def approve_hospital(*, hospital: Hospital, by) -> Hospital:
 
 
 @transaction.atomic
-def suspend_hospital(*, hospital: Hospital, by) -> Hospital:
-    """Operator: hide the hospital and close its staff area."""
-    hospital = Hospital.objects.select_for_update().get(pk=hospital.pk)
-    hospital.status = Hospital.Status.SUSPENDED
-    hospital.save(update_fields=["status"])
-    return hospital
+def suspend_hospital(*, hospital: Hospital, by, reason: str = "") -> Hospital:
+    """Operator: hide the hospital and close its staff area (or turn a pending registration down).
+
+    Locks the hospital; does nothing if it is suspended already. Raises InvalidTransition
+    for a status that cannot be suspended.
+    """
+    hospital = locked(hospital)
+    if hospital.status == Hospital.Status.SUSPENDED:
+        return hospital
+    return hospital.transition_to(Hospital.Status.SUSPENDED, by=by, reason=reason)
 
 
 def unique_department_slug(hospital: Hospital, name: str, exclude_pk=None) -> str:
@@ -149,14 +163,21 @@ def apply_to_hospital(*, user, hospital: Hospital, department: Department, consu
         )
     if existing and existing.status == Membership.Status.SUSPENDED:
         raise HospitalError("Your membership at this hospital is suspended; contact its administrator.")
-    membership = existing or Membership(user=user, hospital=hospital, role=Role.DOCTOR)
-    membership.status = Membership.Status.PENDING
-    membership.department = department
-    membership.consultation_fee = consultation_fee
-    membership.cover_letter = cover_letter
-    membership.decision_reason = ""
-    membership.decided_at = membership.decided_by = None
-    membership.save()
+    if existing:
+        membership = locked(existing)
+        membership.department = department
+        membership.consultation_fee = consultation_fee
+        membership.cover_letter = cover_letter
+        membership.decision_reason = ""
+        membership.decided_at = membership.decided_by = None
+        membership.transition_to(Membership.Status.PENDING, by=user, reason="Applied again.", fields=[
+            "department", "consultation_fee", "cover_letter", "decision_reason", "decided_at", "decided_by",
+        ])
+    else:
+        membership = Membership.objects.create(
+            user=user, hospital=hospital, role=Role.DOCTOR, status=Membership.Status.PENDING, department=department,
+            consultation_fee=consultation_fee, cover_letter=cover_letter,
+        )
     stored = []  # files written so far: removed again if anything below fails
     try:
         for checked in certificates:
@@ -178,9 +199,9 @@ def apply_to_hospital(*, user, hospital: Hospital, department: Department, consu
 
 
 def _lock_membership(membership: Membership, *, hospital: Hospital) -> Membership:
-    return Membership.objects.select_for_update().select_related("user", "hospital", "department").get(
-        pk=membership.pk, hospital=hospital
-    )
+    """Re-read ``membership`` under a row lock (with its people), only if it belongs to ``hospital``."""
+    return locked(membership,
+                  Membership.objects.for_hospital(hospital).select_related("user", "hospital", "department"))
 
 
 @transaction.atomic
@@ -196,10 +217,11 @@ def approve_application(*, membership: Membership, by, department: Department | 
         membership.department = department
     if consultation_fee is not None:
         membership.consultation_fee = consultation_fee
-    membership.status = Membership.Status.APPROVED
     membership.decided_by, membership.decided_at = by, now or timezone.now()
     membership.decision_reason = ""
-    membership.save()
+    membership.transition_to(Membership.Status.APPROVED, by=by, fields=[
+        "department", "consultation_fee", "decided_by", "decided_at", "decision_reason",
+    ])
     notify(membership.user, "doctor_application_approved",
            {"hospital_name": membership.hospital.name, "department_name": membership.department.name},
            url=reverse("manage:dashboard", args=[membership.hospital.slug]))
@@ -214,10 +236,10 @@ def reject_application(*, membership: Membership, by, reason: str, now: datetime
     membership = _lock_membership(membership, hospital=membership.hospital)
     if membership.role != Role.DOCTOR or membership.status != Membership.Status.PENDING:
         raise HospitalError("Only a pending doctor application can be rejected.")
-    membership.status = Membership.Status.REJECTED
     membership.decided_by, membership.decided_at = by, now or timezone.now()
     membership.decision_reason = reason.strip()
-    membership.save()
+    membership.transition_to(Membership.Status.REJECTED, by=by, reason=membership.decision_reason,
+                             fields=["decided_by", "decided_at", "decision_reason"])
     notify(membership.user, "doctor_application_rejected",
            {"hospital_name": membership.hospital.name, "reason": membership.decision_reason},
            url=reverse("hospitals:applications"))
@@ -235,10 +257,10 @@ def suspend_member(*, membership: Membership, by, reason: str = "", now: datetim
         raise HospitalError("Only an active staff member can be suspended.")
     if membership.user_id == by.pk:
         raise HospitalError("You cannot suspend yourself.")
-    membership.status = Membership.Status.SUSPENDED
     membership.decided_by, membership.decided_at = by, now or timezone.now()
     membership.decision_reason = reason
-    membership.save()
+    membership.transition_to(Membership.Status.SUSPENDED, by=by, reason=reason,
+                             fields=["decided_by", "decided_at", "decision_reason"])
     revoke_api_tokens(user=membership.user)
     notify(membership.user, "staff_suspended", {"hospital_name": membership.hospital.name, "reason": reason})
     return membership
@@ -246,13 +268,14 @@ def suspend_member(*, membership: Membership, by, reason: str = "", now: datetim
 
 @transaction.atomic
 def restore_member(*, membership: Membership, by, now: datetime | None = None) -> Membership:
+    """Admin: give a suspended staff member their place back; they are notified. Raises HospitalError."""
     membership = _lock_membership(membership, hospital=membership.hospital)
     if membership.status != Membership.Status.SUSPENDED:
         raise HospitalError("Only a suspended staff member can be restored.")
-    membership.status = Membership.Status.APPROVED
     membership.decided_by, membership.decided_at = by, now or timezone.now()
     membership.decision_reason = ""
-    membership.save()
+    membership.transition_to(Membership.Status.APPROVED, by=by, reason="Restored.",
+                             fields=["decided_by", "decided_at", "decision_reason"])
     notify(membership.user, "staff_restored", {"hospital_name": membership.hospital.name},
            url=reverse("manage:dashboard", args=[membership.hospital.slug]))
     return membership

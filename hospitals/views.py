@@ -4,7 +4,6 @@ applications to hospitals, accepting a staff invitation and picking the hospital
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,19 +12,13 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.backends import AUTH_BACKEND
 from accounts.forms import InvitationAcceptForm
-from accounts.models import DoctorProfile
+from healthstack.pages import paginate
 
 from . import services
 from .doctor_page import filled_sections
 from .forms import DoctorApplicationForm, HospitalForm, SearchForm
 from .models import Hospital, Membership, StaffInvitation
-from .selectors import listed_doctors
-
-
-def _page(request, queryset, per_page=None):
-    from django.conf import settings
-
-    return Paginator(queryset, per_page or settings.PAGE_SIZE).get_page(request.GET.get("page"))
+from .selectors import listed_doctors, search_doctors
 
 
 def _listed_cities():
@@ -37,8 +30,7 @@ def home(request):
         department_count=Count("departments", filter=Q(departments__is_active=True), distinct=True)
     )[:6]
     specialisations = (
-        DoctorProfile.objects.filter(user__memberships__in=Membership.objects.bookable())
-        .values_list("specialisation", flat=True).distinct().order_by("specialisation")[:12]
+        listed_doctors().order_by().values_list("specialisation", flat=True).distinct().order_by("specialisation")[:12]
     )
     return render(request, "hospitals/home.html", {
         "form": SearchForm(cities=_listed_cities()),
@@ -63,7 +55,7 @@ def hospital_list(request):
         doctor_count=Count("memberships", filter=Q(memberships__role="doctor", memberships__status="approved"),
                            distinct=True),
     ).order_by("name")
-    return render(request, "hospitals/hospital_list.html", {"form": form, "page_obj": _page(request, hospitals)})
+    return render(request, "hospitals/hospital_list.html", {"form": form, "page_obj": paginate(request, hospitals)})
 
 
 def hospital_detail(request, slug):
@@ -81,28 +73,15 @@ def department_detail(request, slug, department_slug):
         Membership.objects.bookable().filter(department=department).with_people().order_by("user__full_name")
     )
     return render(request, "hospitals/department_detail.html", {
-        "hospital": hospital, "department": department, "page_obj": _page(request, doctors),
+        "hospital": hospital, "department": department, "page_obj": paginate(request, doctors),
     })
 
 
 def doctor_list(request):
     form = SearchForm(request.GET or None, cities=_listed_cities())
-    doctors = listed_doctors()
-    if form.is_valid():
-        text = form.cleaned_data["q"].strip()
-        if text:
-            matching = Membership.objects.bookable().filter(
-                Q(user__full_name__icontains=text) | Q(user__doctor_profile__specialisation__icontains=text)
-                | Q(department__name__icontains=text) | Q(hospital__name__icontains=text)
-                | Q(hospital__city__icontains=text)
-            )
-            doctors = doctors.filter(user__memberships__in=matching)
-        if form.cleaned_data["city"]:
-            doctors = doctors.filter(
-                user__memberships__in=Membership.objects.bookable().filter(hospital__city__iexact=form.cleaned_data["city"])
-            )
-    doctors = doctors.order_by("user__full_name")
-    return render(request, "hospitals/doctor_list.html", {"form": form, "page_obj": _page(request, doctors)})
+    filters = form.cleaned_data if form.is_valid() else {}
+    doctors = search_doctors(filters.get("q", ""), city=filters.get("city", ""))
+    return render(request, "hospitals/doctor_list.html", {"form": form, "page_obj": paginate(request, doctors)})
 
 
 def doctor_detail(request, pk):
@@ -137,9 +116,7 @@ def register_hospital(request):
 def dashboard(request):
     """Send each user to their role home; a user on several hospitals' staff picks one."""
     memberships = list(
-        Membership.objects.filter(user=request.user, status=Membership.Status.APPROVED)
-        .exclude(hospital__status=Hospital.Status.SUSPENDED)
-        .select_related("hospital").order_by("hospital__name")
+        Membership.objects.active().filter(user=request.user).select_related("hospital").order_by("hospital__name")
     )
     hospitals = {m.hospital_id: m.hospital for m in memberships}
     if len(hospitals) == 1:
@@ -162,7 +139,7 @@ def applications(request):
     )
     taken = {m.hospital_id for m in mine if m.status != Membership.Status.REJECTED}
     hospitals = Hospital.objects.approved().exclude(pk__in=taken).order_by("city", "name")
-    page = Paginator(hospitals, 20).get_page(request.GET.get("page"))
+    page = paginate(request, hospitals)
     return render(request, "hospitals/applications.html", {"applications": mine, "page_obj": page})
 
 

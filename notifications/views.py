@@ -1,11 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
+
+from healthstack.pages import paginate
 
 from .models import Notification
 from .services import mark_read
@@ -19,7 +20,7 @@ def notification_list(request):
     )
     if request.GET.get("filter") == "unread":
         items = items.unread()
-    page = Paginator(items, 20).get_page(request.GET.get("page"))
+    page = paginate(request, items)
     return render(request, "notifications/notification_list.html", {"page_obj": page})
 
 

@@ -4,7 +4,6 @@ import csv
 from decimal import Decimal
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Count, DecimalField, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.http import HttpResponse
@@ -13,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from healthstack.localtime import local_date, local_stamp
+from healthstack.pages import paginate
 from hospitals.permissions import Role, hospital_role_required
 
 from . import services
@@ -20,7 +20,6 @@ from .forms import PaymentFilterForm, RefundForm
 from .gateway import GatewayError
 from .models import Payment
 
-PAGE_SIZE = 25
 ZERO = Decimal("0.00")
 
 
@@ -54,7 +53,7 @@ def _payment_list(request):
                                 refunded=_money_sum("refunded_amount"))
     on_hold = Payment.objects.for_hospital(request.hospital).filter(status=Payment.Status.ON_HOLD).with_people()
     return render(request, "payments/manage/payment_list.html", {
-        "filters": form, "page_obj": Paginator(payments.with_people(), PAGE_SIZE).get_page(request.GET.get("page")),
+        "filters": form, "page_obj": paginate(request, payments.with_people()),
         "days": days, "totals": totals, "on_hold": on_hold,
     })
 

@@ -9,6 +9,16 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from healthstack import status as machine
+
+
+class PaymentError(Exception):
+    """A payment action that is not allowed now; the message is shown to the user."""
+
+
+class InvalidTransition(PaymentError, machine.InvalidTransition):
+    """A payment was asked to move to a status its current one does not lead to."""
+
 
 def content_type_of(payable) -> ContentType:
     """The payable's content type, read from the table rather than ContentType's process-wide cache.
@@ -54,7 +64,7 @@ class PaymentQuerySet(models.QuerySet):
         return self.select_related("payer", "hospital", "receipt_code")
 
 
-class Payment(models.Model):
+class Payment(machine.StatusMachine, models.Model):
     """One attempt to pay for one payable (an appointment, a lab order…) through SSLCommerz.
 
     The amount and currency are fixed here when the attempt starts; nothing the browser
@@ -79,6 +89,7 @@ class Payment(models.Model):
         Status.ON_HOLD: {Status.PAID, Status.REFUNDED},
         Status.PAID: {Status.REFUNDED},
     }
+    invalid_transition = InvalidTransition
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     tran_id = models.CharField(max_length=30, unique=True)
@@ -134,8 +145,16 @@ class Payment(models.Model):
     def has_receipt(self) -> bool:
         return self.receipt_code_id is not None
 
-    def can_become(self, status: str) -> bool:
-        return status in self.TRANSITIONS.get(self.status, ())
+    def cannot_become_message(self, status: str) -> str:
+        return f"This payment is {self.get_status_display().lower()}; it cannot become {status}."
+
+    def record_status_change(self, *, from_status: str, to_status: str, by, reason: str, source: str = "",
+                             data: dict | None = None) -> "PaymentEvent":
+        """The payment's event log is its status history: one ``status`` event per move."""
+        return PaymentEvent.objects.create(
+            payment=self, kind=PaymentEvent.Kind.STATUS, source=source, note=reason[:255], by=by,
+            from_status=from_status, to_status=to_status, data=data or {},
+        )
 
 
 class PaymentEvent(models.Model):

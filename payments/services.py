@@ -20,12 +20,13 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from healthstack.status import locked
 from healthstack.templatetags.money import money
 from healthstack.verification import issue_document_code
 from notifications.services import notify
 
 from .gateway import FAILURE_SIGNED_FIELDS, SUCCESS_SIGNED_FIELDS, GatewayError, gateway
-from .models import Payment, PaymentEvent, content_type_of
+from .models import InvalidTransition, Payment, PaymentError, PaymentEvent, content_type_of
 from .payables import Payable, PayableGone
 
 logger = logging.getLogger(__name__)
@@ -34,9 +35,7 @@ Status = Payment.Status
 VALID_STATUSES = ("VALID", "VALIDATED")
 CENT = Decimal("0.01")
 
-
-class PaymentError(Exception):
-    """A payment action that is not allowed now; the message is shown to the user."""
+__all__ = ["InvalidTransition", "PaymentError", "PaymentRejected"]
 
 
 class PaymentRejected(PaymentError):
@@ -63,27 +62,11 @@ def _new_tran_id() -> str:
 
 
 def _event(payment: Payment, kind: str, *, source: str = "", note: str = "", by=None, amount=None,
-           from_status: str = "", data: dict | None = None) -> PaymentEvent:
+           data: dict | None = None) -> PaymentEvent:
+    """Log what is not a status move (status moves log themselves through ``transition_to``)."""
     return PaymentEvent.objects.create(
-        payment=payment, kind=kind, source=source, note=note[:255], by=by, amount=amount,
-        from_status=from_status, to_status=payment.status if kind == PaymentEvent.Kind.STATUS else "",
-        data=data or {},
+        payment=payment, kind=kind, source=source, note=note[:255], by=by, amount=amount, data=data or {},
     )
-
-
-def _move(payment: Payment, to: str, *, source: str, note: str = "", by=None, fields=(), data=None) -> Payment:
-    """Apply one status move to a locked payment and log it; raise PaymentError if not allowed."""
-    if not payment.can_become(to):
-        raise PaymentError(f"This payment is {payment.get_status_display().lower()}; it cannot become {to}.")
-    from_status = payment.status
-    payment.status = to
-    payment.save(update_fields=["status", "updated_at", *fields])
-    _event(payment, PaymentEvent.Kind.STATUS, source=source, note=note, by=by, from_status=from_status, data=data)
-    return payment
-
-
-def _lock(payment: Payment) -> Payment:
-    return Payment.objects.select_for_update().get(pk=payment.pk)
 
 
 def _reject(source: str, tran_id: str, reason: str, payment: Payment | None = None) -> None:
@@ -162,7 +145,7 @@ def start_payment(*, payable: Payable, payer) -> tuple[Payment, str]:
         _fail_start(payment, f"Gateway refused the session: {reason}", answer)
         raise PaymentError("The payment gateway refused this payment. Please try again later.")
     with transaction.atomic():
-        payment = _lock(payment)
+        payment = locked(payment)
         payment.sessionkey = str(answer.get("sessionkey", ""))[:64]
         payment.gateway_responses["session"] = _kept(answer)
         payment.save(update_fields=["sessionkey", "gateway_responses", "updated_at"])
@@ -172,10 +155,10 @@ def start_payment(*, payable: Payable, payer) -> tuple[Payment, str]:
 
 @transaction.atomic
 def _fail_start(payment: Payment, note: str, answer: dict | None = None) -> None:
-    payment = _lock(payment)
+    payment = locked(payment)
     if answer:
         payment.gateway_responses["session"] = _kept(answer)
-    _move(payment, Status.FAILED, source="start", note=note, fields=["gateway_responses"])
+    payment.transition_to(Status.FAILED, by=None, source="start", reason=note, fields=["gateway_responses"])
 
 
 # Confirm ------------------------------------------------------------------------------------
@@ -238,7 +221,7 @@ def _settle(payment: Payment, answer: dict, *, val_id: str, risk_level: int, sou
             now: datetime | None = None) -> Payment:
     try:
         with transaction.atomic():
-            payment = _lock(payment)
+            payment = locked(payment)
             if payment.status in Payment.MONEY_TAKEN:
                 if payment.val_id != val_id:
                     logger.warning("payments: %s already settled with another val_id", payment.tran_id)
@@ -251,11 +234,13 @@ def _settle(payment: Payment, answer: dict, *, val_id: str, risk_level: int, sou
             payment.gateway_responses["validation"] = _kept(answer)
             fields = ["val_id", "bank_tran_id", "card_type", "risk_level", "paid_at", "gateway_responses"]
             if risk_level == 1:
-                _move(payment, Status.ON_HOLD, source=source, fields=fields,
-                      note=f"Risky payment ({str(answer.get('risk_title', ''))[:60]}): the hospital reviews it.")
+                payment.transition_to(
+                    Status.ON_HOLD, by=None, source=source, fields=fields,
+                    reason=f"Risky payment ({str(answer.get('risk_title', ''))[:60]}): the hospital reviews it.",
+                )
                 _hold(payment)
             else:
-                _move(payment, Status.PAID, source=source, fields=fields)
+                payment.transition_to(Status.PAID, by=None, source=source, fields=fields)
                 _deliver(payment)
             _close_superseded(payment, source=source)
             return payment
@@ -275,8 +260,9 @@ def _close_superseded(payment: Payment, *, source: str) -> None:
         .filter(content_type_id=payment.content_type_id, object_id=payment.object_id, status=Status.INITIATED)
         .exclude(pk=payment.pk).order_by("pk")
     )
-    for other in others:
-        _move(other, Status.CANCELLED, source=source, note=f"Superseded by {payment.tran_id}, which was paid.")
+    for other in others:  # locked above in id order; locked() marks each for its move
+        locked(other).transition_to(Status.CANCELLED, by=None, source=source,
+                                    reason=f"Superseded by {payment.tran_id}, which was paid.")
 
 
 def _hold(payment: Payment) -> None:
@@ -363,15 +349,15 @@ def record_failed_payment(data: Mapping, *, source: str) -> Payment:
         _reject(source, tran_id, "a success notice sent to the failure path", payment)
     target = Status.CANCELLED if fields["status"] == "CANCELLED" or source == "cancel" else Status.FAILED
     with transaction.atomic():
-        payment = _lock(payment)
+        payment = locked(payment)
         if payment.status != Status.INITIATED:
             logger.info("payments: %s %s notice ignored; payment is %s", tran_id, source, payment.status)
             _event(payment, PaymentEvent.Kind.NOTE, source=source,
                    note=f"{fields['status'][:20]} notice ignored: payment is {payment.status}.")
             return payment
         payment.gateway_responses[source] = _kept(fields)
-        _move(payment, target, source=source, fields=["gateway_responses"],
-              note=str(fields.get("error", ""))[:200])
+        payment.transition_to(target, by=None, source=source, fields=["gateway_responses"],
+                              reason=str(fields.get("error", ""))[:200])
         payable = payment.payable
         if payable is not None:
             payable.on_payment_failed(payment)
@@ -383,8 +369,8 @@ def record_failed_payment(data: Mapping, *, source: str) -> Payment:
 @transaction.atomic
 def accept_held_payment(*, payment: Payment, by) -> Payment:
     """on_hold → paid after the hospital's review; the payable is then told (or refunded if gone)."""
-    payment = _lock(payment)
-    _move(payment, Status.PAID, source="staff", by=by, note="Accepted after review.")
+    payment = locked(payment)
+    payment.transition_to(Status.PAID, by=by, source="staff", reason="Accepted after review.")
     _deliver(payment)
     return payment
 
@@ -405,7 +391,7 @@ def refund_payment(*, payment: Payment, amount: Decimal, reason: str, by=None) -
     if not reason:
         raise PaymentError("Give a reason for the refund.")
     with transaction.atomic():
-        payment = _lock(payment)
+        payment = locked(payment)
         cap = payment.refundable_amount
         if cap <= 0 or not payment.bank_tran_id:
             raise PaymentError("This payment has nothing left to refund.")
@@ -422,11 +408,12 @@ def refund_payment(*, payment: Payment, amount: Decimal, reason: str, by=None) -
         if answer.get("APIConnect") != "DONE" or answer.get("status") not in ("success", "processing"):
             failure = f"Refund refused: {str(answer.get('errorReason') or answer.get('status'))[:150]}"
     with transaction.atomic():
-        payment = _lock(payment)
+        payment = locked(payment)
         if failure is None:
             payment.gateway_responses.setdefault("refunds", []).append(_kept(answer))
             if payment.refunded_amount == payment.amount:
-                _move(payment, Status.REFUNDED, source="refund", by=by, note=reason, fields=["gateway_responses"])
+                payment.transition_to(Status.REFUNDED, by=by, source="refund", reason=reason,
+                                      fields=["gateway_responses"])
             else:
                 payment.save(update_fields=["gateway_responses", "updated_at"])
             _event(payment, PaymentEvent.Kind.REFUND, source="refund", by=by, amount=amount, note=reason,
@@ -513,9 +500,9 @@ def reconcile_payments(*, older_than: timedelta | None = None, now: datetime | N
 
 @transaction.atomic
 def _give_up(payment: Payment, to: str, *, note: str) -> None:
-    payment = _lock(payment)
+    payment = locked(payment)
     if payment.status == Status.INITIATED:
-        _move(payment, to, source="reconcile", note=note)
+        payment.transition_to(to, by=None, source="reconcile", reason=note)
         payable = payment.payable
         if payable is not None:
             payable.on_payment_failed(payment)

@@ -10,13 +10,13 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from healthstack.files import private_pdf_response
+from healthstack.pages import paginate
 from healthstack.pdf import PdfError
 
 from . import services
@@ -117,7 +117,7 @@ def cancel(request):
 @require_GET
 def my_payments(request):
     payments = Payment.objects.for_payer(request.user).with_people().exclude(status=Payment.Status.INITIATED)
-    page_obj = Paginator(payments, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    page_obj = paginate(request, payments)
     return render(request, "payments/my_payments.html", {"page_obj": page_obj})
 
 
@@ -132,8 +132,4 @@ def receipt(request, uuid):
     except PdfError as error:
         messages.error(request, str(error))
         return redirect("payments:mine")
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{receipt_download_name(payment)}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_pdf_response(pdf, filename=receipt_download_name(payment))

@@ -10,6 +10,7 @@ from .models import (
     PatientClinicalProfile,
     Prescription,
     PrescriptionItem,
+    PrescriptionStatusChange,
 )
 
 
@@ -22,6 +23,17 @@ class PrescriptionItemInline(admin.TabularInline):
     exclude = ["hospital", "position"]
 
 
+class PrescriptionStatusChangeInline(admin.TabularInline):
+    model = PrescriptionStatusChange
+    extra = 0
+    can_delete = False
+    readonly_fields = ["from_status", "to_status", "by", "at", "reason"]
+    exclude = ["hospital"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Prescription)
 class PrescriptionAdmin(admin.ModelAdmin):
     """Read-only: prescriptions change only through records.services."""
@@ -29,7 +41,7 @@ class PrescriptionAdmin(admin.ModelAdmin):
     list_display = ["pk", "hospital", "patient", "membership", "status", "version", "issued_at"]
     list_filter = ["status", "hospital"]
     list_select_related = ["hospital", "patient", "membership__user", "membership__hospital"]
-    inlines = [PrescriptionItemInline]
+    inlines = [PrescriptionItemInline, PrescriptionStatusChangeInline]
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -77,3 +89,12 @@ class ClinicalProfileRevisionAdmin(ReadOnlyAdmin):
 @admin.register(AccessLogHead)
 class AccessLogHeadAdmin(ReadOnlyAdmin):
     list_display = ["pk", "sequence"]
+
+
+@admin.register(PrescriptionStatusChange)
+class PrescriptionStatusChangeAdmin(ReadOnlyAdmin):
+    """The prescription status history: rows are written only through healthstack.status."""
+
+    list_display = ["prescription", "from_status", "to_status", "by", "at"]
+    list_filter = ["to_status", "hospital"]
+    list_select_related = ["prescription", "by"]

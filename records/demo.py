@@ -18,6 +18,7 @@ from hospitals.demo import DemoContext, certificate_pdf, patient_email
 
 from . import services
 from .models import AccessLog, MedicalDocument, Prescription
+from .selectors import prescriptions_readable_by
 
 PLANS = [
     {
@@ -134,10 +135,15 @@ def seed_access_log(ctx: DemoContext) -> None:
         patient, membership = prescription.patient, prescription.membership
         if AccessLog.objects.for_patient(patient).filter(accessor=membership.user).exists():
             continue
-        for object_type, item in ((AccessLog.ObjectType.RECORD, None), (AccessLog.ObjectType.PRESCRIPTION, prescription)):
+        reader = {"reader": membership.user, "hospital": membership.hospital}
+        reads = (
+            lambda: services.read_patient_record(patient=patient, **reader),
+            lambda: services.read_record_item(items=prescriptions_readable_by(membership.user), pk=prescription.pk,
+                                              object_type=AccessLog.ObjectType.PRESCRIPTION, **reader),
+        )
+        for read in reads:
             try:
-                services.open_clinical_record(user=membership.user, patient=patient, hospital=membership.hospital,
-                                              object_type=object_type, item=item)
+                read()
             except services.RecordAccessDenied:
                 break
             ctx.created[AccessLog.__name__] += 1

@@ -1,8 +1,9 @@
 """The doctor's side of the record under /manage/<hospital>/: patients, their record, prescriptions.
 
 Every view passes the tenancy guard, finds the patient among the doctor's care relationships
-(anyone else is a 404), and reads clinical data only through services.open_clinical_record,
-which checks consent and writes the access log.
+(anyone else is a 404), and reads clinical data only through what services.read_patient_record
+and services.read_record_item return: querysets narrowed by the patient's consent, with the
+access log row already written.
 """
 
 from django.contrib import messages
@@ -23,20 +24,37 @@ from hospitals.permissions import hospital_role_required
 
 from . import services
 from .forms import ClinicalProfileForm, PrescriptionForm, item_formset
-from .models import AccessLog, ClinicalProfileRevision, MedicalDocument, PatientClinicalProfile, Prescription
+from .models import AccessLog, Prescription
 from .pages import pdf_response, timeline_context
 from .permissions import can_view_record, care_appointments, doctor_memberships, patients_in_care
+from .selectors import (
+    REVISIONS_SHOWN,
+    ClinicalProfileView,
+    RecordView,
+    documents_readable_by,
+    prescriptions_readable_by,
+)
 
 DOCTOR = Membership.Role.DOCTOR
 Kind = AccessLog.ObjectType
 
 
-def _open(request, patient, **kwargs):
-    """Check and log a read of ``patient``'s clinical data; a refusal is a 404."""
+def _staff(request) -> dict:
+    return {"reader": request.user, "hospital": request.hospital, "role": request.membership.role}
+
+
+def _read_record(request, patient, *, label="") -> RecordView:
+    """Check and log a read of ``patient``'s record; a refusal is a 404."""
     try:
-        return services.open_clinical_record(
-            user=request.user, patient=patient, hospital=request.hospital, role=request.membership.role, **kwargs
-        )
+        return services.read_patient_record(patient=patient, label=label, **_staff(request))
+    except services.RecordAccessDenied:
+        raise Http404("No such patient record.") from None
+
+
+def _read_item(request, items, pk, object_type) -> RecordView:
+    """Check and log a read of one prescription or document among ``items``; a refusal is a 404."""
+    try:
+        return services.read_record_item(items=items, pk=pk, object_type=object_type, **_staff(request))
     except services.RecordAccessDenied:
         raise Http404("No such patient record.") from None
 
@@ -45,8 +63,9 @@ def _patient_in_care(request, patient_id):
     return get_by_id_or_404(patients_in_care(request.user).select_related("patient_profile"), patient_id)
 
 
-def _clinical_profile(patient):
-    return PatientClinicalProfile.objects.filter(patient=patient).first()
+def _clinical_form(clinical: ClinicalProfileView | None, data=None) -> ClinicalProfileForm:
+    initial = {"allergies": clinical.allergies, "chronic_conditions": clinical.chronic_conditions} if clinical else None
+    return ClinicalProfileForm(data, initial=initial)
 
 
 def _with_visits(people, doctor_user, today):
@@ -81,16 +100,16 @@ def patients(request):
 @hospital_role_required(DOCTOR)
 def patient_detail(request, patient_id):
     patient = _patient_in_care(request, patient_id)
-    scope = _open(request, patient, label="Health record")
-    clinical = _clinical_profile(patient)
+    record = _read_record(request, patient, label="Health record")
+    clinical = record.clinical_profile()
     return render(request, "records/manage/patient_detail.html", {
-        **timeline_context(request, patient, scope=scope, draft_author=request.membership),
+        **timeline_context(request, patient, scope=record.scope, draft_author=request.membership),
         "patient": patient,
         "profile": patient.patient_profile,
-        "scope": scope,
+        "scope": record.scope,
         "clinical": clinical,
-        "clinical_form": ClinicalProfileForm(instance=clinical),
-        "revisions": ClinicalProfileRevision.objects.filter(patient=patient).select_related("by", "hospital")[:5],
+        "clinical_form": _clinical_form(clinical),
+        "revisions": record.profile_revisions[:REVISIONS_SHOWN],
         "appointments_here": list(
             Appointment.objects.for_hospital(request.hospital).for_membership(request.membership)
             .filter(patient=patient).order_by("-date", "-start_time")[:5]
@@ -104,7 +123,7 @@ def clinical_profile(request, patient_id):
     patient = _patient_in_care(request, patient_id)
     if not can_view_record(request.user, patient, hospital=request.hospital):
         raise Http404("No such patient record.")
-    form = ClinicalProfileForm(request.POST, instance=_clinical_profile(patient))
+    form = _clinical_form(None, request.POST)
     if form.is_valid():
         services.update_clinical_profile(patient=patient, by=request.user, hospital=request.hospital,
                                          **form.cleaned_data)
@@ -117,16 +136,13 @@ def clinical_profile(request, patient_id):
 @hospital_role_required(DOCTOR)
 def document_download(request, patient_id, pk):
     patient = _patient_in_care(request, patient_id)
-    document = get_object_or_404(MedicalDocument.objects.for_patient(patient), pk=pk)
-    _open(request, patient, object_type=Kind.DOCUMENT, item=document)
+    document = _read_item(request, documents_readable_by(request.user).for_patient(patient), pk, Kind.DOCUMENT).item
     return private_file_response(document.file, stem=document.download_stem, kind=document.file_kind)
 
 
 def _readable_prescriptions(request):
-    """Prescriptions of the doctor's patients in care; drafts only the doctor's own."""
-    return Prescription.objects.filter(patient__in=patients_in_care(request.user)).exclude(
-        Q(status=Prescription.Status.DRAFT) & ~Q(membership=request.membership)
-    ).with_people()
+    """Prescriptions the doctor may open (consent decides other hospitals'); drafts only the doctor's own."""
+    return prescriptions_readable_by(request.user, draft_author=request.membership)
 
 
 def _own_prescription(request, pk) -> Prescription:
@@ -136,9 +152,10 @@ def _own_prescription(request, pk) -> Prescription:
     )
 
 
-def _render_form(request, *, patient, form, formset, prescription=None, appointment=None, status=200):
+def _render_form(request, *, record: RecordView, form, formset, prescription=None, appointment=None, status=200):
+    patient = record.patient
     return render(request, "records/manage/prescription_form.html", {
-        "patient": patient, "profile": patient.patient_profile, "clinical": _clinical_profile(patient),
+        "patient": patient, "profile": patient.patient_profile, "clinical": record.clinical_profile(),
         "form": form, "formset": formset, "prescription": prescription,
         "appointment": appointment or (prescription.appointment if prescription else None),
     }, status=status)
@@ -166,7 +183,7 @@ def prescription_new(request):
     if request.GET.get("appointment"):
         mine = Appointment.objects.for_hospital(request.hospital).for_membership(request.membership)
         appointment = get_by_id_or_404(mine.filter(patient=patient), request.GET["appointment"])
-    _open(request, patient, label="Health record (writing a prescription)")
+    record = _read_record(request, patient, label="Health record (writing a prescription)")
     form = PrescriptionForm(request.POST or None)
     formset = item_formset(request.POST or None)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
@@ -181,7 +198,7 @@ def prescription_new(request):
             form.add_error(None, str(error))
         else:
             return _after_save(request, prescription)
-    return _render_form(request, patient=patient, form=form, formset=formset, appointment=appointment)
+    return _render_form(request, record=record, form=form, formset=formset, appointment=appointment)
 
 
 @hospital_role_required(DOCTOR)
@@ -191,7 +208,8 @@ def prescription_edit(request, pk):
     if not prescription.is_draft:
         messages.error(request, "An issued prescription never changes. Use “Correct” to write a new version.")
         return redirect("clinical:prescription", request.hospital.slug, prescription.pk)
-    _open(request, prescription.patient, object_type=Kind.PRESCRIPTION, item=prescription)
+    record = _read_item(request, _readable_prescriptions(request).filter(pk=prescription.pk), prescription.pk,
+                        Kind.PRESCRIPTION)
     form = PrescriptionForm(request.POST or None, instance=prescription)
     formset = item_formset(request.POST or None, prescription=prescription)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
@@ -202,13 +220,13 @@ def prescription_edit(request, pk):
             form.add_error(None, str(error))
         else:
             return _after_save(request, prescription)
-    return _render_form(request, patient=prescription.patient, form=form, formset=formset, prescription=prescription)
+    return _render_form(request, record=record, form=form, formset=formset, prescription=prescription)
 
 
 @hospital_role_required(DOCTOR)
 def prescription_detail(request, pk):
-    prescription = get_object_or_404(_readable_prescriptions(request).select_related("correction", "supersedes"), pk=pk)
-    _open(request, prescription.patient, object_type=Kind.PRESCRIPTION, item=prescription)
+    prescriptions = _readable_prescriptions(request).select_related("correction", "supersedes")
+    prescription = _read_item(request, prescriptions, pk, Kind.PRESCRIPTION).item
     return render(request, "records/prescription_detail.html", {
         "prescription": prescription, "items": prescription.items.all(), "staff_view": True,
         "is_author": prescription.membership_id == request.membership.pk,
@@ -218,8 +236,7 @@ def prescription_detail(request, pk):
 @hospital_role_required(DOCTOR)
 def prescription_download(request, pk):
     prescriptions = _readable_prescriptions(request).exclude(status=Prescription.Status.DRAFT)
-    prescription = get_object_or_404(prescriptions, pk=pk)
-    _open(request, prescription.patient, object_type=Kind.PRESCRIPTION_PDF, item=prescription)
+    prescription = _read_item(request, prescriptions, pk, Kind.PRESCRIPTION_PDF).item
     try:
         return pdf_response(prescription)
     except PdfError as error:

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from appointments.models import Appointment
+from healthstack import status as machine
 from healthstack.files import private_storage
 from healthstack.models import DocumentCode
 from hospitals.models import Hospital, Membership
@@ -15,7 +16,7 @@ class RecordsError(Exception):
     """A records rule refused the change; the message is safe to show."""
 
 
-class InvalidTransition(RecordsError):
+class InvalidTransition(RecordsError, machine.InvalidTransition):
     """A prescription was asked to move to a status its current one does not lead to."""
 
 
@@ -58,6 +59,8 @@ class ClinicalProfileRevision(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
 
+    objects = RecordScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-at", "-id"]
 
@@ -80,7 +83,7 @@ class PrescriptionQuerySet(RecordScopedQuerySet):
         )
 
 
-class Prescription(models.Model):
+class Prescription(machine.StatusMachine, models.Model):
     """A doctor's prescription for a patient at one hospital; once issued it never changes.
 
     A correction is a new draft with ``supersedes`` pointing at the issued one and the next
@@ -96,6 +99,7 @@ class Prescription(models.Model):
         Status.DRAFT: {Status.ISSUED},
         Status.ISSUED: {Status.SUPERSEDED},
     }
+    invalid_transition = InvalidTransition
 
     hospital = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="prescriptions")
     patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="prescriptions")
@@ -148,16 +152,32 @@ class Prescription(models.Model):
         when = self.issued_at or self.created_at
         return f"Prescription v{self.version} of {when:%d %b %Y}"
 
-    def can_become(self, status: str) -> bool:
-        return status in self.TRANSITIONS.get(self.status, ())
+    def cannot_become_message(self, status: str) -> str:
+        return f"A {self.get_status_display().lower()} prescription cannot become {self.Status(status).label.lower()}."
 
-    def transition_to(self, status: str) -> None:
-        """Move to ``status`` (the caller holds the row lock and saves); raise InvalidTransition otherwise."""
-        if not self.can_become(status):
-            raise InvalidTransition(
-                f"A {self.get_status_display().lower()} prescription cannot become {self.Status(status).label.lower()}."
-            )
-        self.status = status
+    def record_status_change(self, *, from_status: str, to_status: str, by, reason: str) -> "PrescriptionStatusChange":
+        return PrescriptionStatusChange.objects.create(
+            hospital_id=self.hospital_id, prescription=self, from_status=from_status, to_status=to_status, by=by,
+            reason=reason,
+        )
+
+
+class PrescriptionStatusChange(models.Model):
+    """One row per prescription status: drafted, issued, superseded; who and when. Written through healthstack.status."""
+
+    hospital = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="+")
+    prescription = models.ForeignKey(Prescription, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=12, choices=Prescription.Status.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=Prescription.Status.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.from_status or '—'} → {self.to_status}"
 
 
 class PrescriptionItem(models.Model):

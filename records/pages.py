@@ -3,6 +3,7 @@ timeline and a prescription's PDF download."""
 
 from django.http import HttpResponse
 
+from healthstack.files import private_pdf_response
 from healthstack.pages import paginate
 
 from .forms import TimelineFilterForm
@@ -22,8 +23,5 @@ def timeline_context(request, patient, *, scope, draft_author=None) -> dict:
 
 
 def pdf_response(prescription: Prescription) -> HttpResponse:
-    response = HttpResponse(prescription_pdf(prescription), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{download_name(prescription)}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    """The prescription PDF as a private download; raises healthstack.pdf.PdfError if it cannot be built."""
+    return private_pdf_response(prescription_pdf(prescription), filename=download_name(prescription))

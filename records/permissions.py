@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 
 from appointments.models import Appointment
-from hospitals.models import Hospital, Membership
+from hospitals.models import Membership
 
 
 @dataclass(frozen=True)
@@ -57,10 +57,7 @@ EVERYTHING = RecordScope(all_hospitals=True)
 
 def doctor_memberships(doctor_user):
     """The doctor's approved memberships at hospitals that are not suspended."""
-    return (
-        Membership.objects.doctors().approved().filter(user=doctor_user)
-        .exclude(hospital__status=Hospital.Status.SUSPENDED)
-    )
+    return Membership.objects.doctors().active().filter(user=doctor_user)
 
 
 def care_appointments(doctor_user):

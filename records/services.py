@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import PatientProfile
 from healthstack.files import CheckedUpload
+from healthstack.status import locked
 from healthstack.verification import issue_document_code, supersede_document_code
 from notifications.services import notify
 
@@ -24,7 +25,8 @@ from .models import (
     PrescriptionItem,
     RecordsError,
 )
-from .permissions import RecordScope, record_scope
+from .permissions import record_scope
+from .selectors import RecordView
 
 __all__ = ["RecordsError", "RecordAccessDenied"]
 
@@ -68,24 +70,45 @@ def append_access_log(*, accessor, hospital, role: str, patient, object_type: st
     return row
 
 
-def open_clinical_record(*, user, patient, hospital=None, role: str = "doctor",
-                         object_type: str = AccessLog.ObjectType.RECORD, item=None, label: str = "") -> RecordScope:
-    """The one way staff read a patient's clinical data: check, log, and return what they may see.
+def read_patient_record(*, reader, patient, hospital=None, role: str = "doctor", label: str = "",
+                        now: datetime | None = None) -> RecordView:
+    """The one way to read a patient's whole record: check, log, and return it narrowed to the reader.
 
-    ``item`` (a Prescription or MedicalDocument) narrows the check to that item. The patient
-    reading their own record is not logged. Raises RecordAccessDenied when the viewer may not
-    see it (views turn that into a 404). Writes one AccessLog row for every staff read.
+    Returns a RecordView whose querysets hold only what the reader's scope shows. Writes one
+    AccessLog row (``label``, default "Health record") when staff read it; the patient reading
+    their own record is not logged. Raises RecordAccessDenied when the reader may not see it
+    (views answer 404). Locks the access log's head row when it writes.
     """
-    scope = record_scope(user, patient, hospital=hospital)
-    if scope is None or (item is not None and (item.patient_id != patient.pk or not scope.allows(item.hospital_id))):
+    scope = record_scope(reader, patient, hospital=hospital)
+    if scope is None:
         raise RecordAccessDenied("No such patient record.")
-    if user.pk != patient.pk:
-        append_access_log(
-            accessor=user, hospital=hospital, role=role, patient=patient, object_type=object_type,
-            object_id=item.pk if item is not None else None,
-            label=label or (item.label if item is not None else "Health record"),
-        )
-    return scope
+    if reader.pk != patient.pk:
+        append_access_log(accessor=reader, hospital=hospital, role=role, patient=patient,
+                          object_type=AccessLog.ObjectType.RECORD, object_id=None, label=label or "Health record",
+                          now=now)
+    return RecordView(patient=patient, scope=scope)
+
+
+def read_record_item(*, reader, items, pk, hospital=None, role: str = "doctor", object_type: str,
+                     now: datetime | None = None) -> RecordView:
+    """Read one prescription or document: find it among ``items``, check, log, and return it as ``.item``.
+
+    ``items`` comes from records.selectors (``prescriptions_readable_by``, ``documents_readable_by``,
+    or a RecordView's querysets), so it holds only rows the reader may see; the item's patient's
+    scope is checked again before the row is logged. Writes one AccessLog row for a staff read.
+    Raises RecordAccessDenied for an unknown or hidden item.
+    """
+    item = items.filter(pk=pk).first()
+    if item is None:
+        raise RecordAccessDenied("No such patient record.")
+    patient = item.patient
+    scope = record_scope(reader, patient, hospital=hospital)
+    if scope is None or not scope.allows(item.hospital_id):
+        raise RecordAccessDenied("No such patient record.")
+    if reader.pk != patient.pk:
+        append_access_log(accessor=reader, hospital=hospital, role=role, patient=patient, object_type=object_type,
+                          object_id=item.pk, label=item.label, now=now)
+    return RecordView(patient=patient, scope=scope, item=item)
 
 
 def verify_access_log() -> tuple[int, str | None]:
@@ -133,10 +156,6 @@ def set_sharing_consent(*, patient, consent: bool) -> PatientProfile:
 # --- Prescriptions --------------------------------------------------------------------------
 
 
-def _locked(prescription: Prescription) -> Prescription:
-    return Prescription.objects.select_for_update().get(pk=prescription.pk)
-
-
 def _replace_items(prescription: Prescription, items: list[dict]) -> None:
     prescription.items.all().delete()
     rows = []
@@ -169,13 +188,14 @@ def create_prescription(*, membership, patient, appointment=None, items: list[di
         **{name: fields.get(name) for name in PRESCRIPTION_FIELDS if name in fields},
     )
     _replace_items(prescription, items)
+    prescription.record_status(from_status="", by=membership.user)
     return prescription
 
 
 @transaction.atomic
 def update_prescription(*, prescription: Prescription, items: list[dict], **fields) -> Prescription:
     """Change a draft's fields and items. Locks the row; an issued prescription is refused."""
-    prescription = _locked(prescription)
+    prescription = locked(prescription)
     if not prescription.is_draft:
         raise RecordsError("An issued prescription never changes. Use “Correct” to write a new version.")
     for name in PRESCRIPTION_FIELDS:
@@ -189,7 +209,7 @@ def update_prescription(*, prescription: Prescription, items: list[dict], **fiel
 @transaction.atomic
 def discard_prescription(*, prescription: Prescription) -> None:
     """Delete a draft (never an issued one)."""
-    prescription = _locked(prescription)
+    prescription = locked(prescription)
     if not prescription.is_draft:
         raise RecordsError("An issued prescription stays in the record; it cannot be deleted.")
     prescription.delete()
@@ -202,23 +222,24 @@ def issue_prescription(*, prescription: Prescription, by, now: datetime | None =
     Locks this row (and the corrected one). Raises InvalidTransition if it is not a draft,
     RecordsError if it has no medicines.
     """
-    prescription = Prescription.objects.with_people().select_for_update(of=("self",)).get(pk=prescription.pk)
-    prescription.transition_to(Prescription.Status.ISSUED)
+    prescription = locked(prescription, Prescription.objects.with_people())
+    prescription.check_can_become(Prescription.Status.ISSUED)
     if not prescription.items.exists():
         raise RecordsError("Add at least one medicine before issuing the prescription.")
     now = now or timezone.now()
     old = None
     if prescription.supersedes_id:
-        old = Prescription.objects.select_for_update().select_related("document_code").get(pk=prescription.supersedes_id)
-        old.transition_to(Prescription.Status.SUPERSEDED)
+        old = locked(Prescription(pk=prescription.supersedes_id),
+                     Prescription.objects.select_related("document_code"))
+        old.check_can_become(Prescription.Status.SUPERSEDED)
     prescription.issued_at = now
     prescription.document_code = issue_document_code(
         kind="prescription", hospital_name=prescription.hospital.name,
         patient_name=prescription.patient.full_name, doctor_name=prescription.doctor.display_name, issued_at=now,
     )
-    prescription.save(update_fields=["status", "issued_at", "document_code", "updated_at"])
+    prescription.transition_to(Prescription.Status.ISSUED, by=by, fields=["issued_at", "document_code"])
     if old is not None:
-        old.save(update_fields=["status", "updated_at"])
+        old.transition_to(Prescription.Status.SUPERSEDED, by=by, reason=f"Corrected by version {prescription.version}.")
         supersede_document_code(old=old.document_code, new=prescription.document_code)
     notify(prescription.patient, "prescription_issued", {
         "doctor_name": prescription.doctor.display_name, "hospital_name": prescription.hospital.name,
@@ -235,7 +256,7 @@ def start_correction(*, prescription: Prescription, membership) -> Prescription:
     Returns the open correction if there is one already. Locks the issued row. Raises
     RecordsError unless ``membership`` wrote it and it is the current issued version.
     """
-    prescription = _locked(prescription)
+    prescription = locked(prescription)
     if prescription.membership_id != membership.pk:
         raise RecordsError("Only the doctor who wrote a prescription can correct it.")
     if prescription.status != Prescription.Status.ISSUED:
@@ -249,6 +270,7 @@ def start_correction(*, prescription: Prescription, membership) -> Prescription:
         **{name: getattr(prescription, name) for name in PRESCRIPTION_FIELDS},
     )
     _replace_items(correction, list(prescription.items.values(*ITEM_FIELDS)))
+    correction.record_status(from_status="", by=membership.user, reason=f"Correction of version {prescription.version}.")
     return correction
 
 

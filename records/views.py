@@ -14,7 +14,8 @@ from . import services
 from .forms import MedicalDocumentForm, SharingConsentForm
 from .models import AccessLog, MedicalDocument, Prescription
 from .pages import pdf_response, timeline_context
-from .permissions import EVERYTHING
+
+REVISIONS_SHOWN_TO_PATIENT = 20
 
 
 def _own_prescription(request, pk) -> Prescription:
@@ -25,9 +26,12 @@ def _own_prescription(request, pk) -> Prescription:
 @login_required
 def my_records(request):
     profile = getattr(request.user, "patient_profile", None)
+    record = services.read_patient_record(reader=request.user, patient=request.user)
     return render(request, "records/my_records.html", {
-        **timeline_context(request, request.user, scope=EVERYTHING),
+        **timeline_context(request, request.user, scope=record.scope),
         "profile": profile,
+        "clinical": record.clinical_profile(),
+        "revisions": record.profile_revisions[:REVISIONS_SHOWN_TO_PATIENT],
         "consent_form": SharingConsentForm(initial={"sharing_consent": profile.sharing_consent}) if profile else None,
     })
 

@@ -2,8 +2,10 @@ from decimal import Decimal
 
 from django.db import models
 
+from healthstack import status as machine
 
-class SandboxSession(models.Model):
+
+class SandboxSession(machine.StatusMachine, models.Model):
     """One checkout session the local gateway opened (its own state; the merchant's Payment is separate)."""
 
     class Status(models.TextChoices):
@@ -11,6 +13,8 @@ class SandboxSession(models.Model):
         VALID = "VALID", "Valid"
         FAILED = "FAILED", "Failed"
         CANCELLED = "CANCELLED", "Cancelled"
+
+    TRANSITIONS = {Status.PENDING: {Status.VALID, Status.FAILED, Status.CANCELLED}}
 
     sessionkey = models.CharField(max_length=64, unique=True)
     store_id = models.CharField(max_length=60)
@@ -41,6 +45,10 @@ class SandboxSession(models.Model):
 
     def __str__(self):
         return f"{self.tran_id} {self.status}"
+
+    def record_status_change(self, *, from_status: str, to_status: str, by, reason: str) -> None:
+        """No history row: a session settles once, and ``settled_at`` with the signed ``callback`` record it."""
+        return None
 
     @property
     def refunded_total(self) -> Decimal:

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from healthstack.status import locked
 from payments.gateway import sign
 
 from .models import SandboxRefund, SandboxSession
@@ -110,7 +111,7 @@ def _transaction_fields(session: SandboxSession, *, status: str) -> dict:
 def settle(session: SandboxSession, outcome: str, card_type: str = "", *,
            now: datetime | None = None) -> SandboxSession:
     """Record the payer's choice on the checkout page, once, and the signed notice for the merchant."""
-    session = SandboxSession.objects.select_for_update().get(pk=session.pk)
+    session = locked(session)
     if session.status != SandboxSession.Status.PENDING:
         return session
     if outcome not in OUTCOMES:
@@ -118,21 +119,22 @@ def settle(session: SandboxSession, outcome: str, card_type: str = "", *,
     session.settled_at = now or timezone.now()
     session.card_type = card_type if card_type in dict(CARD_TYPES) else CARD_TYPES[0][0]
     if outcome in (PAY, RISKY):
-        session.status = SandboxSession.Status.VALID
+        target = SandboxSession.Status.VALID
         session.val_id = _reference()
         session.bank_tran_id = _reference(15)
         session.risk_level = 1 if outcome == RISKY else 0
-        fields = _transaction_fields(session, status="VALID")
+        fields = _transaction_fields(session, status=target)
     else:
-        session.status = SandboxSession.Status.FAILED if outcome == FAIL else SandboxSession.Status.CANCELLED
-        fields = _transaction_fields(session, status=session.status)
+        target = SandboxSession.Status.FAILED if outcome == FAIL else SandboxSession.Status.CANCELLED
+        fields = _transaction_fields(session, status=target)
         fields.update(val_id="", bank_tran_id="", card_no="", risk_level="0", risk_title="Safe")
         if outcome == FAIL:
             fields["error"] = "Declined by the issuing bank (sandbox)"
     fields["store_id"] = session.store_id
     session.callback = {**fields, **sign(fields, fields.keys(), settings.SSLCOMMERZ_STORE_PASSWORD)}
-    session.save()
-    return session
+    return session.transition_to(target, by=None, fields=[
+        "settled_at", "card_type", "val_id", "bank_tran_id", "risk_level", "callback",
+    ])
 
 
 def return_url(session: SandboxSession) -> str:

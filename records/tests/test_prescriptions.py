@@ -5,10 +5,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import transaction
 from django.utils import timezone
 from pypdf import PdfReader
 
 from healthstack.models import DocumentCode
+from healthstack.status import locked
 from notifications.models import Notification
 from records import services
 from records.models import InvalidTransition, Prescription, PrescriptionItem
@@ -56,9 +58,9 @@ def test_an_issued_prescription_cannot_be_issued_again_or_changed(draft, doctor)
     assert issued.diagnosis == "Essential hypertension" and issued.items.count() == 2
 
 
-def test_a_draft_cannot_become_superseded(draft):
-    with pytest.raises(InvalidTransition):
-        draft.transition_to(Prescription.Status.SUPERSEDED)
+def test_a_draft_cannot_become_superseded(draft, doctor):
+    with pytest.raises(InvalidTransition), transaction.atomic():
+        locked(draft).transition_to(Prescription.Status.SUPERSEDED, by=doctor)
 
 
 def test_correction_supersedes_the_old_version_and_both_stay(draft, doctor, doctor_membership, patient, client):

@@ -279,3 +279,13 @@ def test_timeline_queries_do_not_grow(side, visit, doctor_membership, doctor, pa
     assert Prescription.objects.count() == 11
     assert _count(client, url) == few
     assert few <= 22
+
+
+@pytest.mark.parametrize("name", ["record", "rx_here", "rx_here_pdf", "rx_there", "rx_there_pdf", "upload", "new",
+                                  "draft_edit"])
+def test_each_staff_read_writes_exactly_one_access_log_row(name, world, doctor, doctor_membership, hospital, patient,
+                                                           client_for):
+    draft = PrescriptionFactory(membership=doctor_membership, patient=patient)
+    urls = {**_staff_urls(world, hospital, patient), "draft_edit": f"/manage/{hospital.slug}/prescriptions/{draft.pk}/edit/"}
+    assert client_for(doctor).get(urls[name]).status_code == 200
+    assert AccessLog.objects.for_patient(patient).count() == 1

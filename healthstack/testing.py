@@ -1,0 +1,60 @@
+"""Test helpers shared by the apps' tests (imported only from tests).
+
+``transition_matrix(Model)`` lists every ordered pair of a status machine's statuses with
+whether ``Model.TRANSITIONS`` allows it; ``check_transition`` asserts what a user of that
+machine sees for one pair. An app's test module parametrizes one test with both::
+
+    @pytest.mark.parametrize(("from_status", "to_status", "allowed"), transition_matrix(Appointment))
+    def test_appointment_transition(from_status, to_status, allowed, make_appointment, doctor):
+        check_transition(make_appointment(status=from_status), to_status, allowed, by=doctor,
+                         history=lambda row: row.status_changes)
+"""
+
+from collections.abc import Callable
+
+import pytest
+from django.db import transaction
+
+from .status import locked
+
+
+def transition_matrix(model) -> list:
+    """pytest params ``(from_status, to_status, allowed)`` for every ordered pair of distinct statuses."""
+    statuses = [value for value, _label in model._meta.get_field("status").choices]
+    return [
+        pytest.param(start, end, end in model.TRANSITIONS.get(start, ()), id=f"{start}->{end}")
+        for start in statuses for end in statuses if start != end
+    ]
+
+
+def check_transition(row, to_status: str, allowed: bool, *, by=None, history: Callable | None = None) -> None:
+    """Assert ``can_become`` and ``transition_to`` on a saved ``row`` agree with ``allowed``.
+
+    An allowed move changes the stored status and writes exactly one history row (from, to,
+    by, reason), read through ``history(row)`` (a queryset of the row's history); a forbidden
+    one raises the model's InvalidTransition and changes and writes nothing. Pass
+    ``history=None`` for a machine that keeps no history rows.
+    """
+    from_status = row.status
+    before = list(history(row).values_list("pk", flat=True)) if history else []
+    assert row.can_become(to_status) is allowed
+    with transaction.atomic():
+        fresh = locked(row)
+        if allowed:
+            fresh.transition_to(to_status, by=by, reason="Checked by the transition matrix.")
+        else:
+            with pytest.raises(type(row).invalid_transition):
+                fresh.transition_to(to_status, by=by, reason="Checked by the transition matrix.")
+    row.refresh_from_db()
+    assert row.status == (to_status if allowed else from_status)
+    if history is None:
+        return
+    written = list(history(row).exclude(pk__in=before))
+    if not allowed:
+        assert written == []
+        return
+    assert len(written) == 1
+    entry = written[0]
+    assert (entry.from_status, entry.to_status) == (from_status, to_status)
+    assert getattr(entry, "by_id", None) == (by.pk if by is not None else None)
+    assert "transition matrix" in (getattr(entry, "reason", None) or getattr(entry, "note", ""))
