@@ -1,7 +1,9 @@
-"""The patient's home (/me/): shortcuts other apps contribute, each with a count.
+"""The patient's home (/me/): cards and shortcuts other apps contribute, each shortcut with a count.
 
 Apps register from their ``AppConfig.ready()``; accounts never imports them. Each count is
-one query, so the page costs the same whatever the patient's history.
+one query, so the page costs the same whatever the patient's history. A card is a template
+plus a selector ``(user) -> dict`` giving its context, shown to patients (their next appointment)
+or to doctors (the hospitals they practise at).
 """
 
 from collections.abc import Callable
@@ -40,3 +42,28 @@ def shortcuts_for(user) -> list[dict]:
                      "url": reverse(shortcut.url_name) + (f"?{shortcut.query}" if shortcut.query else ""),
                      "count": count, "description": shortcut.describe(count)})
     return rows
+
+
+@dataclass(frozen=True)
+class HomeCard:
+    key: str
+    template: str
+    selector: Callable  # (user) -> dict for the template
+    order: int = 50
+    audience: str = "patient"  # or "doctor"
+
+
+HOME_CARDS: dict[str, HomeCard] = {}
+
+
+def register_home_card(key: str, *, template: str, selector, order: int = 50, audience: str = "patient") -> None:
+    """Add (or replace) the card ``key`` on the home of every patient (beside the shortcuts) or doctor."""
+    if audience not in ("patient", "doctor"):
+        raise ValueError(f"a home card is for a 'patient' or a 'doctor', not {audience!r}")
+    HOME_CARDS[key] = HomeCard(key, template, selector, order, audience)
+
+
+def home_cards_for(user, *, audience: str) -> list[dict]:
+    """The audience's cards in order, each with its template and the context its selector computed for ``user``."""
+    cards = sorted((c for c in HOME_CARDS.values() if c.audience == audience), key=lambda c: (c.order, c.key))
+    return [{"key": card.key, "template": card.template, "context": card.selector(user)} for card in cards]

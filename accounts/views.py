@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from . import services
 from .backends import AUTH_BACKEND
 from .confirmation import email_confirmation_token
-from .home import shortcuts_for
+from .home import home_cards_for, shortcuts_for
 from .forms import (
     DoctorProfileForm,
     DoctorSignupForm,
@@ -99,7 +99,11 @@ def confirm_signup(request, uidb64, token):
 @login_required
 def me_home(request):
     user = request.user
-    return render(request, "accounts/me_home.html", {"shortcuts": shortcuts_for(user) if user.is_patient else ()})
+    return render(request, "accounts/me_home.html", {
+        "shortcuts": shortcuts_for(user) if user.is_patient else (),
+        "cards": home_cards_for(user, audience="patient") if user.is_patient else (),
+        "doctor_cards": home_cards_for(user, audience="doctor") if user.is_doctor else (),
+    })
 
 
 @login_required

@@ -12,9 +12,11 @@ class ChatConfig(AppConfig):
         from accounts.home import register_shortcut
         from hospitals.dashboard import register_panel
 
+        from . import panels
         from .selectors import unread_count
 
-        register_panel("chat/partials/panel_unread_messages.html", roles={"doctor"}, order=50)
+        register_panel("chat/partials/unread_messages.html", roles={"doctor"}, selector=panels.unread_messages,
+                       order=50)
         register_shortcut(
             "messages", label=_("Messages"), icon="chat-dots", url_name="chat:list", order=50,
             count=unread_count,

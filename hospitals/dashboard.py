@@ -1,10 +1,12 @@
 """What /manage/<hospital>/ shows each role: panels and role homes other apps contribute.
 
 Apps register from their ``AppConfig.ready()``; hospitals never imports them. A panel is a
-template included with the dashboard's context (``hospital``, ``user``, ``doctor_membership``);
-it loads its own figures through one template tag, a fixed number of queries whatever the data.
+template plus a selector: the dashboard view calls the selector with the hospital, the user and
+their memberships there (role → Membership) and renders the template with what it returns on
+top of the dashboard's context. A selector costs a fixed number of queries whatever the data.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
@@ -16,22 +18,30 @@ class Panel:
     roles: frozenset
     order: int = 50
     width: str = "col-lg-6"
+    selector: Callable | None = None  # (*, hospital, user, memberships) -> dict for the template
 
 
-PANELS: list[Panel] = []
+PANELS: dict[str, Panel] = {}
 ROLE_HOMES: dict[str, str] = {}
 
 
-def register_panel(template: str, *, roles, order: int = 50, width: str = "col-lg-6") -> None:
-    """Show ``template`` on the dashboard of staff holding any of ``roles`` (registering twice is harmless)."""
-    panel = Panel(template, frozenset(roles), order, width)
-    if panel not in PANELS:
-        PANELS.append(panel)
+def register_panel(template: str, *, roles, selector: Callable | None = None, order: int = 50,
+                   width: str = "col-lg-6") -> None:
+    """Show ``template`` on the dashboard of staff holding any of ``roles``, with ``selector``'s context
+    (registering the same template again replaces it)."""
+    PANELS[template] = Panel(template, frozenset(roles), order, width, selector)
 
 
 def panels_for(roles) -> list[Panel]:
     """The panels for a member with ``roles`` at the hospital, in order."""
-    return sorted((p for p in PANELS if p.roles & set(roles)), key=lambda p: (p.order, p.template))
+    return sorted((p for p in PANELS.values() if p.roles & set(roles)), key=lambda p: (p.order, p.template))
+
+
+def filled_panels(*, hospital, user, memberships: dict) -> list[dict]:
+    """The member's panels in order, each with its template, width and the context its selector computed."""
+    return [{"template": panel.template, "width": panel.width,
+             "context": panel.selector(hospital=hospital, user=user, memberships=memberships) if panel.selector else {}}
+            for panel in panels_for(memberships.keys())]
 
 
 def register_role_home(role: str, url_name: str) -> None:

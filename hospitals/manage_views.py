@@ -9,7 +9,7 @@ from healthstack.files import private_file_response
 from healthstack.pages import paginate
 
 from . import services
-from .dashboard import panels_for, role_home_url
+from .dashboard import filled_panels, role_home_url
 from .forms import (
     ApproveApplicationForm,
     DepartmentForm,
@@ -34,8 +34,8 @@ def dashboard(request):
     if home:
         return redirect(home)
     context = {
-        "hospital": hospital, "is_admin": has_role(request, Role.ADMIN), "panels": panels_for(request.roles),
-        "doctor_membership": request.role_memberships.get(Role.DOCTOR),
+        "hospital": hospital, "is_admin": has_role(request, Role.ADMIN),
+        "panels": filled_panels(hospital=hospital, user=request.user, memberships=request.role_memberships),
     }
     if context["is_admin"]:
         counts = Membership.objects.for_hospital(hospital).aggregate(

@@ -53,3 +53,8 @@ def listing_gaps(hospital: Hospital) -> list[str]:
         gaps.append("doctor")
     return gaps
 
+
+def doctor_hospitals(user) -> dict:
+    """The doctor's applications and memberships, newest first, with their hospital and department."""
+    return {"applications": Membership.objects.filter(user=user, role=Membership.Role.DOCTOR)
+            .select_related("hospital", "department").order_by("-created_at")}

@@ -15,6 +15,7 @@ from accounts.forms import InvitationAcceptForm
 from healthstack.pages import paginate
 
 from . import services
+from .doctor_page import filled_sections
 from .forms import DoctorApplicationForm, HospitalForm, SearchForm
 from .models import Hospital, Membership, StaffInvitation
 from .selectors import listed_doctors, search_doctors
@@ -85,8 +86,13 @@ def doctor_list(request):
 
 def doctor_detail(request, pk):
     doctor = get_object_or_404(listed_doctors(), pk=pk)
+    memberships = doctor.user.listed_memberships
     return render(request, "hospitals/doctor_detail.html", {
-        "doctor": doctor, "memberships": doctor.user.listed_memberships,
+        "doctor": doctor, "memberships": memberships,
+        "summary_sections": filled_sections("summary", doctor=doctor, request=request),
+        "body_sections": filled_sections("body", doctor=doctor, request=request),
+        "hospital_sections": [(m, filled_sections("per_hospital", doctor=doctor, request=request, membership=m))
+                              for m in memberships],
     })
 
 

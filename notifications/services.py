@@ -1,7 +1,6 @@
 """notify(): the one way any app tells a user something (in-app, websocket push, email)."""
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -12,50 +11,13 @@ from django.db.models.functions import Coalesce
 from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from healthstack import realtime
 
+from .events import get_event
 from .models import Notification
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Event:
-    title: str  # a Django template string rendered with the context
-    email: bool = True
-    # A quiet event adds to an unread notification about the same thing instead of replacing it
-    # (a receipt under "booking received", "visit completed" under "new prescription").
-    quiet: bool = False
-
-
-EVENTS = {
-    "doctor_application_received": Event("New doctor application from {{ doctor_name }}"),
-    "doctor_application_approved": Event("You have joined {{ hospital_name }}"),
-    "doctor_application_rejected": Event("Your application to {{ hospital_name }} was not accepted"),
-    "staff_suspended": Event("Your access to {{ hospital_name }} was suspended"),
-    "staff_restored": Event("Your access to {{ hospital_name }} was restored"),
-    "hospital_approved": Event(_("{{ hospital_name }} is approved on HealthStack")),
-    "booking_received": Event("Appointment request received: {{ doctor_name }} on {{ when }}"),
-    "booking_new": Event("New booking: {{ patient_name }} with {{ doctor_name }} on {{ when }}"),
-    "appointment_confirmed": Event("Confirmed: token {{ token_number }} with {{ doctor_name }} on {{ when }}"),
-    "appointment_rejected": Event("Your appointment with {{ doctor_name }} was not accepted"),
-    "appointment_cancelled": Event("Appointment cancelled: {{ doctor_name }} on {{ when }}"),
-    "appointment_cancelled_staff": Event("Cancelled: {{ patient_name }} with {{ doctor_name }} on {{ when }}"),
-    "appointment_completed": Event("Visit with {{ doctor_name }} completed", email=False, quiet=True),
-    "appointment_no_show": Event("Missed appointment with {{ doctor_name }} on {{ when }}"),
-    "appointment_expired": Event("Booking expired unpaid: {{ doctor_name }} on {{ when }}"),
-    "appointment_called": Event("Token {{ token_number }}: {{ doctor_name }} will see you now", email=False),
-    "appointment_next": Event(
-        "{% load i18n %}{% blocktranslate %}You are next: token {{ token_number }} with {{ doctor_name }}{% endblocktranslate %}",
-        email=False,
-    ),
-    "payment_received": Event("Payment received: {{ amount }} to {{ hospital_name }}", quiet=True),
-    "payment_on_hold": Event("Payment of {{ amount }} is being reviewed by {{ hospital_name }}"),
-    "payment_refunded": Event("Refund of {{ refund_amount }} from {{ hospital_name }}", quiet=True),
-    "prescription_issued": Event("{% if is_correction %}Corrected prescription{% else %}New prescription{% endif %} from {{ doctor_name }}"),
-}
 
 
 def notify(user, event: str, context: dict | None = None, *, url: str = "", attachments=(),
@@ -67,10 +29,10 @@ def notify(user, event: str, context: dict | None = None, *, url: str = "", atta
     the notification is about (``appointment:<id>``): the new notification takes the place of
     the earlier ones of that group, which stay under it as read history, so the unread count
     counts things, not events; a quiet event instead files itself under an unread one and is
-    not pushed. Raises KeyError for an unknown event. A failing mail server is logged and never
-    undoes the caller's work.
+    not pushed. Raises UnknownEvent (a KeyError) for an event no app registered. A failing
+    mail server is logged and never undoes the caller's work.
     """
-    spec = EVENTS[event]
+    spec = get_event(event)
     context = dict(context or {}, user=user, url=url, site_url=settings.SITE_URL)
     title = Template("{% autoescape off %}" + str(spec.title) + "{% endautoescape %}").render(Context(context))
     body = render_to_string(f"emails/{event}.txt", context).strip()

@@ -9,10 +9,15 @@ class PaymentsConfig(AppConfig):
 
     def ready(self):
         from accounts.home import register_shortcut
+        from hospitals.navigation import register_nav_item
 
         from . import checks  # noqa: F401  (registers the gateway settings checks)
+        from .events import register_events
         from .models import Payment
 
+        register_events()
+        register_nav_item("payments", label=_("Payments"), url_name="hospital_payments:list", icon="cash-coin",
+                          roles={"admin"}, order=60, app_name="hospital_payments")
         register_shortcut(
             "payments", label=_("Payments"), icon="receipt", url_name="payments:mine", order=40,
             count=lambda user: Payment.objects.for_payer(user).settled().count(),

@@ -11,10 +11,17 @@ class RecordsConfig(AppConfig):
     def ready(self):
         from accounts.home import register_shortcut
         from hospitals.dashboard import register_panel
+        from hospitals.navigation import register_nav_item
 
+        from . import panels
+        from .events import register_events
         from .models import MedicalDocument, Prescription
 
-        register_panel("records/partials/panel_doctor_drafts.html", roles={"doctor"}, order=40)
+        register_events()
+        register_nav_item("patients", label=_("Patients"), url_name="clinical:patients", icon="person-lines-fill",
+                          roles={"doctor"}, order=100, also_active_on=("clinical:patient",))
+        register_panel("records/partials/doctor_drafts.html", roles={"doctor"}, selector=panels.doctor_drafts,
+                       order=40)
         register_shortcut(
             "prescriptions", label=_("Prescriptions"), icon="capsule", url_name="records:mine",
             query="kind=prescription", order=20,

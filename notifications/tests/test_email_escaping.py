@@ -10,7 +10,8 @@ from django.template.loader import get_template
 from accounts.tests.factories import PatientFactory
 from appointments import services as appointment_services
 from appointments.tests.factories import AppointmentFactory
-from notifications.services import EVENTS, notify, send_email
+from notifications.events import EVENTS
+from notifications.services import notify, send_email
 
 HOSTILE = '<img src=x onerror="alert(1)">'
 ESCAPED = "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"

@@ -1,16 +1,13 @@
-"""Cards other pages include: a doctor's unfinished prescriptions."""
+"""The records panel on a doctor's /manage/<hospital>/: their unfinished prescriptions."""
 
-from django import template
 from django.db.models import Count, Window
 
-from records.models import Prescription
-
-register = template.Library()
+from .models import Prescription
 
 
-@register.inclusion_tag("records/partials/doctor_drafts.html")
-def doctor_drafts(membership, limit: int = 5):
+def doctor_drafts(*, hospital, user, memberships, limit: int = 5) -> dict:
     """The doctor's draft prescriptions at this hospital, last edited first, and how many in all (one query)."""
+    membership = memberships["doctor"]
     drafts = list(
         Prescription.objects.for_membership(membership).filter(status=Prescription.Status.DRAFT)
         .annotate(draft_count=Window(Count("pk"))).select_related("patient").order_by("-updated_at")[:limit]
