@@ -252,22 +252,13 @@ class Appointment(PayableAppointment, machine.StatusMachine, models.Model):
         )
 
 
-class AppointmentStatusChange(models.Model):
+class AppointmentStatusChange(machine.StatusChange):
     """One row per status move (and per arrival): who, when, why. Written through healthstack.status."""
 
     hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="+")
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="status_changes")
     from_status = models.CharField(max_length=20, choices=Appointment.Status.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=Appointment.Status.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
-    reason = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self):
-        return f"{self.from_status or '—'} → {self.to_status}"
 
 
 class QueueState(models.Model):

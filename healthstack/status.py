@@ -22,6 +22,7 @@ fails on any other ``.status =`` or ``update(status=...)`` in the apps.
 
 from typing import ClassVar
 
+from django.conf import settings
 from django.db import models, transaction
 from django.db.transaction import TransactionManagementError
 
@@ -111,3 +112,22 @@ class StatusMachine:
                 f"{type(self).__name__}.transition_to() needs a row read with healthstack.status.locked() "
                 "in the current transaction."
             )
+
+
+class StatusChange(models.Model):
+    """Base of every history row a ``record_status_change`` hook writes: who moved it, when, why.
+
+    A concrete history adds the row it belongs to, its hospital and ``from_status`` /
+    ``to_status`` with the machine's choices.
+    """
+
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.from_status or '—'} → {self.to_status}"

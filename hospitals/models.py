@@ -103,21 +103,12 @@ class Hospital(machine.StatusMachine, models.Model):
         )
 
 
-class HospitalStatusChange(models.Model):
+class HospitalStatusChange(machine.StatusChange):
     """One row per hospital status move (approved, suspended, restored): who, when, why."""
 
     hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="status_changes")
     from_status = models.CharField(max_length=12, choices=Hospital.Status.choices, blank=True)
     to_status = models.CharField(max_length=12, choices=Hospital.Status.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
-    reason = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self):
-        return f"{self.from_status or '—'} → {self.to_status}"
 
 
 class DepartmentQuerySet(models.QuerySet):
@@ -243,22 +234,13 @@ class Membership(machine.StatusMachine, models.Model):
         )
 
 
-class MembershipStatusChange(models.Model):
+class MembershipStatusChange(machine.StatusChange):
     """One row per membership status move (applied again, approved, rejected, suspended, restored)."""
 
     hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="+")
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="status_changes")
     from_status = models.CharField(max_length=12, choices=Membership.Status.choices, blank=True)
     to_status = models.CharField(max_length=12, choices=Membership.Status.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
-    reason = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self):
-        return f"{self.from_status or '—'} → {self.to_status}"
 
 
 class DoctorCertificate(models.Model):

@@ -162,22 +162,13 @@ class Prescription(machine.StatusMachine, models.Model):
         )
 
 
-class PrescriptionStatusChange(models.Model):
+class PrescriptionStatusChange(machine.StatusChange):
     """One row per prescription status: drafted, issued, superseded; who and when. Written through healthstack.status."""
 
     hospital = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="+")
     prescription = models.ForeignKey(Prescription, on_delete=models.CASCADE, related_name="status_changes")
     from_status = models.CharField(max_length=12, choices=Prescription.Status.choices, blank=True)
     to_status = models.CharField(max_length=12, choices=Prescription.Status.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
-    reason = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self):
-        return f"{self.from_status or '—'} → {self.to_status}"
 
 
 class PrescriptionItem(models.Model):
