@@ -69,6 +69,8 @@ if DEBUG_TOOLBAR:
     INSTALLED_APPS.append("debug_toolbar")
     MIDDLEWARE.insert(0, "debug_toolbar.middleware.DebugToolbarMiddleware")
     INTERNAL_IPS = ["127.0.0.1"]
+    # Collapsed to its handle, so the demo's pages are not hidden behind the panel.
+    DEBUG_TOOLBAR_CONFIG = {"SHOW_COLLAPSED": True}
 
 ROOT_URLCONF = "healthstack.urls"
 ASGI_APPLICATION = "healthstack.asgi.application"

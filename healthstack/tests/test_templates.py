@@ -228,3 +228,16 @@ def test_base_for_patient_shows_my_health(patient):
     assert "My health" in html
     assert "Hospitals I work at" not in html
     assert "manage-subnav" not in html
+
+
+@pytest.mark.django_db
+def test_page_titles_name_the_site_once(client, client_for, hospital_admin, hospital):
+    """base.html adds "· HealthStack" to every title; a page's own title block must not add it again."""
+    pages = [
+        (client, reverse("hospitals:hospital-list")),
+        (client, reverse("accounts:login")),
+        (client_for(hospital_admin), reverse("manage:dashboard", args=[hospital.slug])),
+    ]
+    for browser, url in pages:
+        title = re.search(r"<title>(.*?)</title>", browser.get(url).content.decode(), re.S).group(1)
+        assert title.count("HealthStack") == 1, (url, title)
