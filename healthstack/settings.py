@@ -99,7 +99,18 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # SQLite tuned for a web server: a write transaction takes the write lock when it begins
+    # (IMMEDIATE), so two requests never both read and then fail to upgrade ("database is
+    # locked"); a writer waits up to the busy timeout for its turn; WAL lets readers go on
+    # while one request writes; synchronous=NORMAL is safe under WAL.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "transaction_mode": env.str("SQLITE_TRANSACTION_MODE", default="IMMEDIATE"),
+        "timeout": env.float("SQLITE_BUSY_TIMEOUT_SECONDS", default=20),
+        "init_command": (
+            f"PRAGMA journal_mode={env.str('SQLITE_JOURNAL_MODE', default='WAL')};"
+            f"PRAGMA synchronous={env.str('SQLITE_SYNCHRONOUS', default='NORMAL')};"
+        ),
+    })
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
