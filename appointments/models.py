@@ -245,12 +245,6 @@ class Appointment(PayableAppointment, machine.StatusMachine, models.Model):
     def cannot_become_message(self, status: str) -> str:
         return f"This appointment is {self.get_status_display().lower()}; it cannot be {self.VERBS[status]}."
 
-    def record_status_change(self, *, from_status: str, to_status: str, by, reason: str) -> "AppointmentStatusChange":
-        return AppointmentStatusChange.objects.create(
-            hospital_id=self.hospital_id, appointment=self, from_status=from_status, to_status=to_status, by=by,
-            reason=reason,
-        )
-
 
 class AppointmentStatusChange(machine.StatusChange):
     """One row per status move (and per arrival): who, when, why. Written through healthstack.status."""

@@ -101,8 +101,17 @@ class StatusMachine:
                                          **history)
 
     def record_status_change(self, *, from_status: str, to_status: str, by, reason: str, **history):
-        """The model's hook: write and return one history row."""
-        raise NotImplementedError(f"{type(self).__name__} must say where its status history goes.")
+        """The model's hook: write and return one history row.
+
+        By default the row goes into the model's ``status_changes`` (a ``StatusChange``
+        subclass whose foreign key to the model has that related name), carrying the row's
+        hospital when it has one. A model with another kind of history overrides this.
+        """
+        if not hasattr(self, "status_changes"):
+            raise NotImplementedError(f"{type(self).__name__} must say where its status history goes.")
+        tenant = {"hospital_id": self.hospital_id} if hasattr(self, "hospital_id") else {}
+        return self.status_changes.create(from_status=from_status, to_status=to_status, by=by, reason=reason,
+                                          **tenant, **history)
 
     def check_locked(self) -> None:
         """Raise TransactionManagementError unless this row was read with ``locked()`` in this transaction."""

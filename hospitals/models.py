@@ -97,11 +97,6 @@ class Hospital(machine.StatusMachine, models.Model):
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
-    def record_status_change(self, *, from_status: str, to_status: str, by, reason: str) -> "HospitalStatusChange":
-        return HospitalStatusChange.objects.create(
-            hospital=self, from_status=from_status, to_status=to_status, by=by, reason=reason,
-        )
-
 
 class HospitalStatusChange(machine.StatusChange):
     """One row per hospital status move (approved, suspended, restored): who, when, why."""
@@ -226,12 +221,6 @@ class Membership(machine.StatusMachine, models.Model):
     @property
     def is_approved(self) -> bool:
         return self.status == self.Status.APPROVED
-
-    def record_status_change(self, *, from_status: str, to_status: str, by, reason: str) -> "MembershipStatusChange":
-        return MembershipStatusChange.objects.create(
-            hospital_id=self.hospital_id, membership=self, from_status=from_status, to_status=to_status, by=by,
-            reason=reason,
-        )
 
 
 class MembershipStatusChange(machine.StatusChange):

@@ -155,12 +155,6 @@ class Prescription(machine.StatusMachine, models.Model):
     def cannot_become_message(self, status: str) -> str:
         return f"A {self.get_status_display().lower()} prescription cannot become {self.Status(status).label.lower()}."
 
-    def record_status_change(self, *, from_status: str, to_status: str, by, reason: str) -> "PrescriptionStatusChange":
-        return PrescriptionStatusChange.objects.create(
-            hospital_id=self.hospital_id, prescription=self, from_status=from_status, to_status=to_status, by=by,
-            reason=reason,
-        )
-
 
 class PrescriptionStatusChange(machine.StatusChange):
     """One row per prescription status: drafted, issued, superseded; who and when. Written through healthstack.status."""
