@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
+from healthstack.contributions import Contribution, in_order
+
 
 @dataclass(frozen=True)
 class Shortcut:
@@ -45,11 +47,9 @@ def shortcuts_for(user) -> list[dict]:
 
 
 @dataclass(frozen=True)
-class HomeCard:
-    key: str
-    template: str
-    selector: Callable  # (user) -> dict for the template
-    order: int = 50
+class HomeCard(Contribution):
+    """A card on /me/; its selector takes (user)."""
+
     audience: str = "patient"  # or "doctor"
 
 
@@ -60,10 +60,9 @@ def register_home_card(key: str, *, template: str, selector, order: int = 50, au
     """Add (or replace) the card ``key`` on the home of every patient (beside the shortcuts) or doctor."""
     if audience not in ("patient", "doctor"):
         raise ValueError(f"a home card is for a 'patient' or a 'doctor', not {audience!r}")
-    HOME_CARDS[key] = HomeCard(key, template, selector, order, audience)
+    HOME_CARDS[key] = HomeCard(key=key, template=template, selector=selector, order=order, audience=audience)
 
 
 def home_cards_for(user, *, audience: str) -> list[dict]:
     """The audience's cards in order, each with its template and the context its selector computed for ``user``."""
-    cards = sorted((c for c in HOME_CARDS.values() if c.audience == audience), key=lambda c: (c.order, c.key))
-    return [{"key": card.key, "template": card.template, "context": card.selector(user)} for card in cards]
+    return [card.filled(user=user) for card in in_order(c for c in HOME_CARDS.values() if c.audience == audience)]

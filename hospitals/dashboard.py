@@ -11,14 +11,15 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
+from healthstack.contributions import Contribution, in_order
+
 
 @dataclass(frozen=True)
-class Panel:
-    template: str
-    roles: frozenset
-    order: int = 50
+class Panel(Contribution):
+    """A dashboard panel; its selector takes (*, hospital, user, memberships)."""
+
+    roles: frozenset = frozenset()
     width: str = "col-lg-6"
-    selector: Callable | None = None  # (*, hospital, user, memberships) -> dict for the template
 
 
 PANELS: dict[str, Panel] = {}
@@ -29,18 +30,18 @@ def register_panel(template: str, *, roles, selector: Callable | None = None, or
                    width: str = "col-lg-6") -> None:
     """Show ``template`` on the dashboard of staff holding any of ``roles``, with ``selector``'s context
     (registering the same template again replaces it)."""
-    PANELS[template] = Panel(template, frozenset(roles), order, width, selector)
+    PANELS[template] = Panel(key=template, template=template, selector=selector, order=order,
+                             roles=frozenset(roles), width=width)
 
 
 def panels_for(roles) -> list[Panel]:
     """The panels for a member with ``roles`` at the hospital, in order."""
-    return sorted((p for p in PANELS.values() if p.roles & set(roles)), key=lambda p: (p.order, p.template))
+    return in_order(p for p in PANELS.values() if p.roles & set(roles))
 
 
 def filled_panels(*, hospital, user, memberships: dict) -> list[dict]:
     """The member's panels in order, each with its template, width and the context its selector computed."""
-    return [{"template": panel.template, "width": panel.width,
-             "context": panel.selector(hospital=hospital, user=user, memberships=memberships) if panel.selector else {}}
+    return [dict(panel.filled(hospital=hospital, user=user, memberships=memberships), width=panel.width)
             for panel in panels_for(memberships.keys())]
 
 

@@ -9,16 +9,16 @@ template plus a selector returning its context, shown in one of the page's slots
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from healthstack.contributions import Contribution, in_order
+
 SLOTS = ("summary", "body", "per_hospital")
 
 
 @dataclass(frozen=True)
-class DoctorSection:
-    key: str
-    template: str
-    slot: str
-    selector: Callable | None = None  # (*, doctor, request[, membership]) -> dict for the template
-    order: int = 50
+class DoctorSection(Contribution):
+    """A section of the doctor's page; its selector takes (*, doctor, request[, membership])."""
+
+    slot: str = "body"
 
 
 SECTIONS: dict[str, DoctorSection] = {}
@@ -29,11 +29,9 @@ def register_doctor_section(key: str, *, template: str, slot: str, selector: Cal
     """Add (or replace) the section ``key`` of every doctor's public page."""
     if slot not in SLOTS:
         raise ValueError(f"unknown doctor page slot {slot!r}; one of {', '.join(SLOTS)}")
-    SECTIONS[key] = DoctorSection(key, template, slot, selector, order)
+    SECTIONS[key] = DoctorSection(key=key, template=template, selector=selector, order=order, slot=slot)
 
 
 def filled_sections(slot: str, **selector_kwargs) -> list[dict]:
     """The sections of ``slot`` in order, each with its template and the context its selector computed."""
-    sections = sorted((s for s in SECTIONS.values() if s.slot == slot), key=lambda s: (s.order, s.key))
-    return [{"template": s.template, "context": s.selector(**selector_kwargs) if s.selector else {}}
-            for s in sections]
+    return [section.filled(**selector_kwargs) for section in in_order(s for s in SECTIONS.values() if s.slot == slot)]
