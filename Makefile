@@ -28,4 +28,4 @@ test: install
 	bash scripts/test.sh $(ARGS)
 
 clean:
-	rm -rf db.sqlite3 db.sqlite3-journal db.sqlite3-wal db.sqlite3-shm media private_media test-artifacts
+	rm -rf db.sqlite3 db.sqlite3-journal db.sqlite3-wal db.sqlite3-shm tasks.sqlite3* media private_media test-artifacts

@@ -35,6 +35,13 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 BROWSER_TIMEOUT_MS = 10_000
 
 
+def pytest_configure(config):
+    # Tasks run inside the call that queues them (in memory); tests that need a real consumer start one.
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
+
+
 def pytest_report_header(config):
     from django.conf import settings
 

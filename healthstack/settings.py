@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "widget_tweaks",
     "axes",
+    "huey.contrib.djhuey",
     "healthstack",
     "accounts",
     "hospitals",
@@ -127,6 +128,23 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Background work (emails, reminders, sweeps) runs on Huey. By default its queue is a SQLite file
+# beside the database, so the demo needs no extra server; with REDIS_URL it is Redis, and consumers
+# on several machines share it. `make run` starts one consumer (`manage.py run_huey`) beside Daphne.
+# HUEY_IMMEDIATE=1 runs each task inside the call that queues it (the tests do this).
+HUEY_IMMEDIATE = env.bool("HUEY_IMMEDIATE", default=False)
+if REDIS_URL:
+    HUEY = {"huey_class": "huey.RedisHuey", "url": REDIS_URL}
+else:
+    _database_file = DATABASES["default"]["NAME"] if DATABASES["default"]["ENGINE"].endswith("sqlite3") else ""
+    _huey_default = Path(_database_file).with_name("tasks.sqlite3") if _database_file else BASE_DIR / "tasks.sqlite3"
+    HUEY = {"huey_class": "huey.SqliteHuey", "filename": env.str("HUEY_DATABASE", default=str(_huey_default))}
+HUEY.update({
+    "name": "healthstack",
+    "immediate": HUEY_IMMEDIATE,
+    "consumer": {"workers": env.int("HUEY_WORKERS", default=2), "worker_type": "thread", "periodic": True},
+})
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

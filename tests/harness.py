@@ -184,6 +184,8 @@ class LiveServer:
             "SITE_URL": self.url,
             "AXES_ENABLED": os.environ.get("AXES_ENABLED", "1"),
             "PYTHONUNBUFFERED": "1",
+            # Background tasks run inside the request that queues them, unless a test starts a consumer.
+            "HUEY_IMMEDIATE": "1",
             **(extra_env or {}),
         }
         # The test process uses the in-memory channel layer; so does the server unless told otherwise.
