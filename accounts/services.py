@@ -213,3 +213,9 @@ def set_password(*, user: User, password: str) -> User:
     user.save(update_fields=["password"])
     revoke_api_tokens(user=user)
     return user
+
+
+def purge_expired_tokens(*, now: datetime | None = None) -> int:
+    """Delete API tokens past their expiry (they no longer sign anyone in); return how many."""
+    deleted, _ = ApiToken.objects.filter(expiry__lte=now or timezone.now()).delete()
+    return deleted

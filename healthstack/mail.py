@@ -181,3 +181,23 @@ def requeue_email(email: OutgoingEmail, *, by, now: datetime | None = None) -> O
                         fields=["attempts", "next_attempt_at"])
     transaction.on_commit(lambda: _enqueue(email.pk))
     return email
+
+
+def operator_addresses() -> list[str]:
+    """Who runs this installation: OPERATOR_EMAILS, or else every active superuser with an email."""
+    if settings.OPERATOR_EMAILS:
+        return list(settings.OPERATOR_EMAILS)
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(is_superuser=True, is_active=True).exclude(email="")
+    return list(users.order_by("pk").values_list("email", flat=True))
+
+
+def alert_operators(*, subject: str, text: str, about: str, now: datetime | None = None) -> int:
+    """Email the operators about something wrong with the installation; return how many were queued."""
+    addresses = operator_addresses()
+    for address in addresses:
+        queue_email(to=address, subject=subject, text=text, about=about, now=now)
+    if not addresses:
+        logger.error("operator alert with nobody to tell (set OPERATOR_EMAILS): %s", subject)
+    return len(addresses)

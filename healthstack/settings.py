@@ -224,7 +224,11 @@ EMAIL_RETRY_BASE_SECONDS = env.int("EMAIL_RETRY_BASE_SECONDS", default=30)
 EMAIL_RETRY_MAX_SECONDS = env.int("EMAIL_RETRY_MAX_SECONDS", default=300)
 EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=30)
 EMAIL_CLAIM_SECONDS = env.int("EMAIL_CLAIM_SECONDS", default=120)
+# Who hears about a broken access-log chain and other faults of the installation (default: superusers).
+OPERATOR_EMAILS = env.list("OPERATOR_EMAILS", default=[])
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
+# Invitations never accepted are deleted this many days after they expired (nightly task).
+INVITATION_RETENTION_DAYS = env.int("INVITATION_RETENTION_DAYS", default=30)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
