@@ -139,7 +139,7 @@ if REDIS_URL:
 else:
     _database_file = DATABASES["default"]["NAME"] if DATABASES["default"]["ENGINE"].endswith("sqlite3") else ""
     _huey_default = Path(_database_file).with_name("tasks.sqlite3") if _database_file else BASE_DIR / "tasks.sqlite3"
-    HUEY = {"huey_class": "huey.SqliteHuey", "filename": env.str("HUEY_DATABASE", default=str(_huey_default))}
+    HUEY = {"huey_class": "huey.SqliteHuey", "filename": env.str("HUEY_DATABASE", default="") or str(_huey_default)}
 HUEY.update({
     "name": "healthstack",
     "immediate": HUEY_IMMEDIATE,
