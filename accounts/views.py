@@ -181,8 +181,6 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("accounts:password-reset-complete")
 
 
-
-
 @login_required
 def my_cart(request):
     """/me/cart/: the patient's open carts of every kind (lab tests, medicines), one per hospital."""
