@@ -239,6 +239,35 @@ def pharmacist(hospital):
     return _staff(hospital, "pharmacist", "Habib Chowdhury", "pharmacy@example.test")
 
 
+def _registries() -> list[dict]:
+    """Every registry an app fills from its ready(): saved and restored around the throwaway app."""
+    from accounts import home, orders
+    from hospitals import dashboard, doctor_page, navigation
+    from notifications import events
+    from records import sections, timeline
+
+    return [navigation.NAV_ITEMS, dashboard.PANELS, events.EVENTS, orders.CART_SECTIONS, orders.ORDER_SOURCES,
+            timeline.TIMELINE_KINDS, sections.RECORD_SECTIONS, home.SHORTCUTS, home.HOME_CARDS, doctor_page.SECTIONS]
+
+
+@pytest.fixture
+def throwaway_app():
+    """``tests.throwaway_app`` installed (its ready() registers its parts, its templates load) with its URLs;
+    every registry is put back as it was afterwards."""
+    from django.test import modify_settings, override_settings
+
+    registries = _registries()
+    saved = [dict(registry) for registry in registries]
+    try:
+        with modify_settings(INSTALLED_APPS={"append": "tests.throwaway_app"}), \
+                override_settings(ROOT_URLCONF="tests.throwaway_app.urls"):
+            yield
+    finally:
+        for registry, before in zip(registries, saved, strict=True):
+            registry.clear()
+            registry.update(before)
+
+
 @pytest.fixture
 def client_for(db):
     """``client_for(user)``: a Django test client signed in as ``user`` (force_login, so Axes is not involved)."""

@@ -4,7 +4,6 @@ from datetime import datetime, timezone as dt_timezone
 from decimal import Decimal
 
 import pytest
-from django.test import modify_settings
 
 from accounts import orders
 from accounts.orders import OrderRow
@@ -13,15 +12,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def shop():
-    saved = dict(orders.CART_SECTIONS), dict(orders.ORDER_SOURCES)
-    try:
-        with modify_settings(INSTALLED_APPS={"append": "tests.throwaway_app"}):
-            yield orders
-    finally:
-        for registry, before in zip((orders.CART_SECTIONS, orders.ORDER_SOURCES), saved, strict=True):
-            registry.clear()
-            registry.update(before)
+def shop(throwaway_app):
+    return orders
 
 
 def _row(kind, reference, day, status="paid"):

@@ -4,7 +4,6 @@ from datetime import date
 
 import pytest
 from django.db.models import Q
-from django.test import modify_settings
 
 from records import sections, timeline
 from records.timeline import TimelineEntry
@@ -15,8 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def throwaway_parts(hospital, other_hospital):
-    saved = dict(timeline.TIMELINE_KINDS), dict(sections.RECORD_SECTIONS)
+def throwaway_parts(throwaway_app, hospital, other_hospital):
     notes = {hospital.pk: "CBC at home hospital", other_hospital.pk: "Lipids elsewhere"}
 
     def entries(patient, *, scope, hospital_id=None, draft_author=None):
@@ -31,16 +29,9 @@ def throwaway_parts(hospital, other_hospital):
                            if record.scope.allows(pk))
         return {"viewer_name": viewer.full_name, "hospitals": ", ".join(hospitals)}
 
-    try:
-        with modify_settings(INSTALLED_APPS={"append": "tests.throwaway_app"}):
-            timeline.register_timeline_kind("note", label="Notes", template="throwaway/timeline_note.html",
-                                            entries=entries, hospitals=lambda patient: Q(pk__in=list(notes)))
-            sections.register_record_section("trend", template="throwaway/record_section.html", selector=section)
-            yield
-    finally:
-        for registry, before in zip((timeline.TIMELINE_KINDS, sections.RECORD_SECTIONS), saved, strict=True):
-            registry.clear()
-            registry.update(before)
+    timeline.register_timeline_kind("note", label="Notes", template="throwaway/timeline_note.html",
+                                    entries=entries, hospitals=lambda patient: Q(pk__in=list(notes)))
+    sections.register_record_section("trend", template="throwaway/record_section.html", selector=section)
 
 
 def test_a_new_kind_and_section_show_on_the_patients_own_record(throwaway_parts, world, patient, client_for):
