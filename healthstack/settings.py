@@ -58,9 +58,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "healthstack.middleware.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
+    "healthstack.middleware.FriendlyNotFoundMiddleware",
 ]
 
-DEBUG_TOOLBAR = DEBUG and env.bool("DJANGO_DEBUG_TOOLBAR", default=True)
+# Off unless asked for (DJANGO_DEBUG_TOOLBAR=1): even collapsed, it sits over every demo page.
+DEBUG_TOOLBAR = DEBUG and env.bool("DJANGO_DEBUG_TOOLBAR", default=False)
 if DEBUG_TOOLBAR:
     try:
         import debug_toolbar  # noqa: F401
