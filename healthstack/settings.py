@@ -290,6 +290,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # Its own handler, so `manage.py run_huey` adds none and each line is printed once.
+        "huey": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         # A 403 (or any 4xx) is logged as one line, without a traceback.
         "django.request": {"filters": ["client_errors_on_one_line"]},
     },

@@ -5,6 +5,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -124,3 +125,22 @@ def _tables(path: Path) -> set[str]:
         return {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     finally:
         connection.close()
+
+
+def _setting(expression: str, **env) -> str:
+    clean = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); from django.conf import settings; print({expression})"],
+        cwd=REPO_ROOT, env={**clean, "DJANGO_SETTINGS_MODULE": "healthstack.settings", **env},
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize(("asked", "shown"), [(None, "False"), ("1", "True")])
+def test_debug_toolbar_is_off_in_the_demo_unless_asked_for(asked, shown):
+    require("DJANGO_DEBUG_TOOLBAR" not in _dotenv_sets("DJANGO_DEBUG_TOOLBAR"), ".env sets DJANGO_DEBUG_TOOLBAR")
+    env = {"DJANGO_DEBUG": "1", **({"DJANGO_DEBUG_TOOLBAR": asked} if asked else {})}
+
+    assert _setting("settings.DEBUG_TOOLBAR", **env) == shown
