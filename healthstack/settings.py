@@ -142,7 +142,7 @@ if REDIS_URL:
 else:
     _database_file = DATABASES["default"]["NAME"] if DATABASES["default"]["ENGINE"].endswith("sqlite3") else ""
     _huey_default = Path(_database_file).with_name("tasks.sqlite3") if _database_file else BASE_DIR / "tasks.sqlite3"
-    HUEY = {"huey_class": "huey.SqliteHuey", "filename": env.str("HUEY_DATABASE", default=str(_huey_default))}
+    HUEY = {"huey_class": "huey.SqliteHuey", "filename": env.str("HUEY_DATABASE", default="") or str(_huey_default)}
 HUEY.update({
     "name": "healthstack",
     "immediate": HUEY_IMMEDIATE,
@@ -219,7 +219,19 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="HealthStack <no-reply@healthstack.local>")
+# The outbox (healthstack/mail.py): seconds before a mail server that does not answer counts as
+# down; the pause after a failed attempt doubles from the base up to the maximum; after the last
+# attempt the email is marked failed in the admin. A sender holds an email for the claim seconds.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+EMAIL_RETRY_BASE_SECONDS = env.int("EMAIL_RETRY_BASE_SECONDS", default=30)
+EMAIL_RETRY_MAX_SECONDS = env.int("EMAIL_RETRY_MAX_SECONDS", default=300)
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=30)
+EMAIL_CLAIM_SECONDS = env.int("EMAIL_CLAIM_SECONDS", default=120)
+# Who hears about a broken access-log chain and other faults of the installation (default: superusers).
+OPERATOR_EMAILS = env.list("OPERATOR_EMAILS", default=[])
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
+# Invitations never accepted are deleted this many days after they expired (nightly task).
+INVITATION_RETENTION_DAYS = env.int("INVITATION_RETENTION_DAYS", default=30)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)

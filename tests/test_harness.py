@@ -17,7 +17,9 @@ def test_healthz_reports_ok(client, db):
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    body = response.json()
+    assert body["status"] == "ok" and body["database"]["state"] == "ok"
+    assert {body[part]["state"] for part in ("cache", "channel_layer", "task_queue")} == {"ok"}
 
 
 def _settings_in_subprocess(expression: str, **env) -> str:
@@ -111,4 +113,4 @@ def test_postgres_membership_role_is_unique_per_hospital(doctor_membership):
 @pytest.mark.postgres
 def test_postgres_healthz_through_the_database(client, db):
     assert connection.vendor == "postgresql"
-    assert json.loads(client.get("/healthz").content)["database"] == "ok"
+    assert json.loads(client.get("/healthz").content)["database"] == {"state": "ok", "engine": "postgresql"}
