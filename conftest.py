@@ -161,6 +161,15 @@ def seeded_demo(_seeded_demo, db):
         yield _seeded_demo
 
 
+@pytest.fixture(scope="session")
+def demo_files(tmp_path_factory):
+    """A file database and media folders seeded by `manage.py migrate` and `seed_demo` in a subprocess,
+    at the real time, once a session (DemoFiles); serve a ``.copy_to(folder)``, never these."""
+    from tests.harness import seed_demo_files
+
+    return seed_demo_files(tmp_path_factory.mktemp("demo-files"))
+
+
 # --- People and places -------------------------------------------------------------
 
 

@@ -9,7 +9,8 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+if (BASE_DIR / ".env").is_file():  # a fresh clone has none, and needs none
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me")
@@ -58,9 +59,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "healthstack.middleware.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
+    "healthstack.middleware.FriendlyNotFoundMiddleware",
 ]
 
-DEBUG_TOOLBAR = DEBUG and env.bool("DJANGO_DEBUG_TOOLBAR", default=True)
+# Off unless asked for (DJANGO_DEBUG_TOOLBAR=1): even collapsed, it sits over every demo page.
+DEBUG_TOOLBAR = DEBUG and env.bool("DJANGO_DEBUG_TOOLBAR", default=False)
 if DEBUG_TOOLBAR:
     try:
         import debug_toolbar  # noqa: F401
@@ -299,6 +302,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # Its own handler, so `manage.py run_huey` adds none and each line is printed once.
+        "huey": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         # A 403 (or any 4xx) is logged as one line, without a traceback.
         "django.request": {"filters": ["client_errors_on_one_line"]},
     },
