@@ -54,6 +54,7 @@ class Practice:
     doctor_profile_id: int
     doctor_user_id: int
     hospital_slug: str
+    fee: int
 
 
 @dataclass
@@ -116,7 +117,7 @@ def build_cast(*, patients: int, staff: int) -> Cast:
             for weekday in range(7):
                 ScheduleRuleFactory(membership=membership, weekday=weekday, start_time=clock(9), end_time=clock(13))
             practices.append(Practice(membership.pk, membership.user.doctor_profile.pk, membership.user_id,
-                                      hospital.slug))
+                                      hospital.slug, int(membership.consultation_fee)))
         MembershipFactory(hospital=hospital, role=Membership.Role.RECEPTIONIST, user__password=None,
                           user__full_name=f"Load Receptionist {number}")
     receptionists = list(Membership.objects.filter(hospital__slug__in=slugs, role=Membership.Role.RECEPTIONIST)
