@@ -169,6 +169,7 @@ class LoadResult:
         self.confirmed: set[int] = set()
         self.documents: dict[int, int] = {}  # patient user id -> documents the server said it stored
         self.messages: dict[int, int] = {}  # conversation id -> messages the server said it stored
+        self.handshakes: list[float] = []  # seconds each chat socket took to open
         self.started = self.finished = 0.0
 
     def add(self, kind: str, status: int, seconds: float) -> None:
@@ -213,6 +214,10 @@ class LoadResult:
         ms = sorted(s.seconds * 1000 for s in self.samples)
         if ms:
             lines.append(f"{'all':<18}{len(ms):>7}  " + " ".join(f"{percentile(ms, share):>5.0f}ms" for share in percentiles))
+        if self.handshakes:
+            ms = sorted(value * 1000 for value in self.handshakes)
+            lines.append(f"chat socket handshakes: {len(ms)}, " + ", ".join(
+                f"p{round(share * 100)} {percentile(ms, share):.0f}ms" for share in percentiles) + f", max {ms[-1]:.0f}ms")
         lines.append(f"booked {len(self.booked)}, cancelled {len(self.cancelled)}, confirmed {len(self.confirmed)}, "
                      f"documents {sum(self.documents.values())}, chat messages {sum(self.messages.values())}")
         if self.refusals:
@@ -480,6 +485,9 @@ class Person:
         try:
             with connect(ws_url, origin=self.base_url, open_timeout=REQUEST_TIMEOUT_SECONDS,
                          additional_headers={"Cookie": f"{self.cast.session_cookie_name}={self.seat.session}"}) as ws:
+                # The handshake alone: Daphne drops one that takes over 5 s (--websocket_connect_timeout).
+                with self.result._lock:
+                    self.result.handshakes.append(time.perf_counter() - started)
                 ws.send(json.dumps({"type": "message", "body": f"load {tag}: is the dose right?"}))
                 deadline = time.monotonic() + REQUEST_TIMEOUT_SECONDS
                 while status == 0 and time.monotonic() < deadline:
