@@ -31,17 +31,20 @@ DEFAULT_MAX_RESULT = Decimal("1000000")
 class LabError(Exception):
     """A lab rule refused the change. ``message`` is safe to show; ``field`` names the input at fault, if any."""
 
-    def __init__(self, message, *, field: str | None = None):
+    def __init__(self, message, *, field: str | None = None, errors: dict | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
+        self.errors = errors or {}
 
     def __str__(self):
         return str(self.message)
 
     @property
     def message_dict(self) -> dict[str, list[str]]:
-        """``{field: [message]}`` (``__all__`` when no field is at fault), for forms and JSON errors."""
+        """``{field: [message]}`` for every input at fault (``__all__`` when none is), for forms and JSON errors."""
+        if self.errors:
+            return {field: [str(message)] for field, message in self.errors.items()}
         return {self.field or "__all__": [str(self.message)]}
 
 
@@ -60,8 +63,9 @@ class ResultError(LabError):
 class InvalidTransition(LabError, machine.InvalidTransition):
     """A lab order was asked to move to a status its current one does not lead to."""
 
-    def __init__(self, message, *, field: str | None = None):
-        super().__init__(message, field=field)
+
+class LabAccessDenied(LabError):
+    """The reader may not see this lab order or report; views answer 404 so nothing is confirmed."""
 
 
 class HospitalScopedQuerySet(models.QuerySet):
@@ -294,6 +298,8 @@ class LabOrder(PayableLabOrder, machine.StatusMachine, models.Model):
     critical_acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                                  on_delete=models.SET_NULL, related_name="+")
     critical_acknowledged_at = models.DateTimeField(null=True, blank=True)
+    critical_alerted_at = models.DateTimeField(null=True, blank=True,
+                                               help_text=_("When the latest critical result was sent to the doctor."))
     critical_escalated_at = models.DateTimeField(null=True, blank=True)
     status_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

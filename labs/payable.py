@@ -5,20 +5,17 @@ Pay button find the signed-in patient's own order without payments importing lab
 moves go through labs.services, imported late (services imports models, models imports this).
 """
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from payments.payables import PayableGone, register_payable
 
-ORDER_URL_NAME = "labs:order"  # the patient's page of one lab order (built by the labs pages)
+from .links import PATIENT_ORDER, link
 
 
 def order_url(order) -> str:
     """The patient's page of ``order``; their payments page until the labs pages exist."""
-    try:
-        return reverse(ORDER_URL_NAME, args=[order.pk])
-    except NoReverseMatch:
-        return reverse("payments:mine")
+    return link(PATIENT_ORDER, order.pk) or reverse("payments:mine")
 
 
 class PayableLabOrder:
