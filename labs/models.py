@@ -24,7 +24,7 @@ from records.models import Prescription
 
 from .payable import PayableLabOrder
 
-ADULT_AGE_DAYS = 18 * 365 + 4  # the first day of an 18-year-old: what a patient without a birth date is taken to be
+ADULT_AGE_DAYS = 18 * 365 + 5  # 18 years with the most leap days they can hold: surely an adult (no birth date known)
 DEFAULT_MAX_RESULT = Decimal("1000000")
 
 
