@@ -51,7 +51,7 @@ def glucose_test(hospital):
     """"FBS": fasting glucose mmol/L 3.9–5.5 (critical < 2.5, > 25) and a urine-glucose choice."""
     test = LabTestFactory(hospital=hospital, code="FBS", name="Fasting blood sugar", price=Decimal("200.00"),
                           preparation="Fasting 8–10 h", turnaround_hours=4)
-    glucose = AnalyteFactory(lab_test=test, name="Glucose (fasting)", unit="mmol/L", decimals=1)
+    glucose = AnalyteFactory(lab_test=test, name="Fasting glucose", unit="mmol/L", decimals=1)
     ReferenceRangeFactory(analyte=glucose, low=Decimal("3.9"), high=Decimal("5.5"), critical_low=Decimal("2.5"),
                           critical_high=Decimal("25"))
     AnalyteFactory(lab_test=test, name="Urine glucose", unit="", result_kind="choice", choices="Nil\nTrace\n+\n++",
