@@ -41,9 +41,9 @@ INSTALLED_APPS = [
     "notifications",
     "appointments",
     "records",
-    "labs",
     "payments",
     "payments.sandbox",
+    "labs",  # after payments: its demo steps pay lab orders through payments' demo
     "chat",
 ]
 
