@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .models import (
+    AccessionCounter,
     Analyte,
     LabOrder,
     LabOrderLine,
@@ -27,6 +28,13 @@ class LabTestAdmin(admin.ModelAdmin):
     search_fields = ("code", "name", "hospital__name")
     list_select_related = ("hospital",)
     inlines = [AnalyteInline]
+
+    def save_formset(self, request, form, formset, change):
+        for instance in formset.save(commit=False):
+            instance.hospital_id = form.instance.hospital_id
+            instance.save()
+        for instance in formset.deleted_objects:
+            instance.delete()
 
 
 class ReferenceRangeInline(admin.TabularInline):
@@ -113,3 +121,54 @@ class LabReportAdmin(admin.ModelAdmin):
 class PrescriptionLabTestAdmin(admin.ModelAdmin):
     list_display = ("prescription", "lab_test", "hospital")
     list_select_related = ("prescription", "lab_test", "hospital")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the services write and nobody edits by hand: history, lines, results, counters."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReferenceRange)
+class ReferenceRangeAdmin(admin.ModelAdmin):
+    list_display = ("analyte", "sex", "age_from_days", "age_to_days", "low", "high", "critical_low", "critical_high")
+    list_filter = ("sex",)
+    search_fields = ("analyte__name", "analyte__lab_test__code")
+    list_select_related = ("analyte", "analyte__lab_test")
+    exclude = ("hospital",)
+
+    def save_model(self, request, obj, form, change):
+        obj.hospital_id = obj.analyte.hospital_id
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(LabOrderLine)
+class LabOrderLineAdmin(ReadOnlyAdmin):
+    list_display = ("order", "lab_test", "price", "price_at_checkout", "added_at")
+    list_select_related = ("order", "lab_test")
+
+
+@admin.register(LabOrderStatusChange)
+class LabOrderStatusChangeAdmin(ReadOnlyAdmin):
+    list_display = ("order", "from_status", "to_status", "by", "at")
+    list_select_related = ("order", "by")
+
+
+@admin.register(LabResult)
+class LabResultAdmin(ReadOnlyAdmin):
+    list_display = ("order", "analyte", "value_text", "unit", "flag", "report")
+    list_filter = ("flag",)
+    list_select_related = ("order", "analyte", "report")
+
+
+@admin.register(AccessionCounter)
+class AccessionCounterAdmin(ReadOnlyAdmin):
+    list_display = ("hospital", "year", "last")
+    list_select_related = ("hospital",)
