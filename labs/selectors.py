@@ -7,9 +7,13 @@ from decimal import Decimal
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
+from django.utils.translation import gettext as _
+
+from accounts.orders import OrderRow
 from healthstack.localtime import hospital_now
 from records.permissions import EVERYTHING, RecordScope
 
+from .links import PATIENT_ORDER, link
 from .models import Analyte, LabOrder, LabOrderLine, LabReport, LabResult, LabTest, PrescriptionLabTest
 
 Status = LabOrder.Status
@@ -74,6 +78,25 @@ def patient_carts(patient):
 def patient_orders(patient):
     """The patient's placed lab orders, newest first, with hospital, doctor and tests."""
     return LabOrder.objects.for_patient(patient).placed().with_people().with_lines().order_by("-created_at", "-id")
+
+
+STATUS_TONES = {
+    Status.AWAITING_PAYMENT: "warning", Status.PAID: "info", Status.SAMPLE_COLLECTED: "info",
+    Status.IN_PROGRESS: "primary", Status.REPORTED: "success", Status.CANCELLED: "secondary",
+    Status.EXPIRED: "secondary",
+}
+
+
+def patient_order_rows(user) -> list[OrderRow]:
+    """The patient's lab orders as /me/orders/ lists them (accounts.orders.register_order_source). Two queries."""
+    return [
+        OrderRow(kind="lab", kind_label=_("Lab tests"), reference=order.accession or f"#{order.pk}",
+                 hospital_name=order.hospital.name, status=order.status, status_label=order.get_status_display(),
+                 placed_at=order.created_at, total=order.amount, currency=order.currency,
+                 url=link(PATIENT_ORDER, order.pk), summary=", ".join(line.lab_test.code for line in order.lines.all()),
+                 tone=STATUS_TONES.get(order.status, "secondary"))
+        for order in patient_orders(user)
+    ]
 
 
 def _reports(queryset):

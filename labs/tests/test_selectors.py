@@ -134,3 +134,14 @@ def test_critical_results_awaiting_the_doctor(make_order, lab_worker, doctor):
     assert [o.pk for o in selectors.critical_results_awaiting(doctor)] == [order.pk]
     services.acknowledge_critical(report=report, by=doctor, now=NOW)
     assert list(selectors.critical_results_awaiting(doctor)) == []
+
+
+def test_patient_order_rows_for_the_orders_page(make_order, female_patient, django_assert_max_num_queries):
+    reported = make_order("reported")
+    make_order("cart")
+
+    with django_assert_max_num_queries(2):
+        rows = selectors.patient_order_rows(female_patient)
+
+    assert [(r.reference, r.status, r.summary, r.total, r.tone) for r in rows] == [
+        (reported.accession, "reported", "HB, FBS", Decimal("500.00"), "success")]
