@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.orders import OrderRow
 from healthstack.localtime import hospital_now
-from records.permissions import EVERYTHING, RecordScope
+from records.permissions import EVERYTHING, RecordScope, doctor_memberships, patients_in_care
 
 from .links import PATIENT_ORDER, link
 from .models import Analyte, LabOrder, LabOrderLine, LabReport, LabResult, LabTest, PrescriptionLabTest
@@ -117,6 +117,14 @@ def patient_reports(patient, *, scope: RecordScope = EVERYTHING, current_only: b
     if current_only:
         reports = reports.current()
     return _reports(reports)
+
+
+def reports_readable_by(doctor_user):
+    """Report versions ``doctor_user`` may open across patients: of patients in their care, every
+    hospital's with the patient's sharing consent on, otherwise only their own hospitals'."""
+    own_hospitals = doctor_memberships(doctor_user).values("hospital_id")
+    return _reports(LabReport.objects.filter(order__patient__in=patients_in_care(doctor_user)).filter(
+        Q(order__patient__patient_profile__sharing_consent=True) | Q(hospital_id__in=own_hospitals)))
 
 
 def report_versions(order):

@@ -27,7 +27,6 @@ from healthstack.verification import issue_document_code, supersede_document_cod
 from hospitals.models import Membership
 from notifications.services import notify
 from records.models import AccessLog, Prescription
-from records.permissions import doctor_memberships, record_scope
 from records.services import append_access_log
 
 from .links import DESK_ORDER, PATIENT_REPORT, link
@@ -49,6 +48,7 @@ from .models import (
     ResultError,
 )
 from .payable import order_url, refund_lab_order
+from .permissions import LAB_STAFF_ROLES, can_view_report, may_acknowledge
 from .ranges import age_in_days, choose_range, flag, range_problem, ranges_assumed
 
 __all__ = ["LabError", "CatalogueError", "CartError", "ResultError", "InvalidTransition", "LabAccessDenied"]
@@ -57,7 +57,7 @@ Status = LabOrder.Status
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 MAX_PRICE = Decimal("10000000")
 MAX_TURNAROUND_HOURS = 24 * 90
-STAFF_CANCEL_ROLES = (Membership.Role.ADMIN, Membership.Role.LAB_WORKER)
+STAFF_CANCEL_ROLES = LAB_STAFF_ROLES
 
 
 def payment_hold_minutes() -> int:
@@ -1030,18 +1030,6 @@ def amend_report(*, report: LabReport, values: dict, by, reason: str, now: datet
     return new_report
 
 
-def may_acknowledge(user, order: LabOrder) -> bool:
-    """The ordering doctor, or a doctor caring for the patient who may see this hospital's results."""
-    if user is None or not user.is_authenticated or user.pk == order.patient_id:
-        return False
-    if order.ordering_membership_id and order.ordering_membership.user_id == user.pk:
-        return True
-    if not doctor_memberships(user).exists():
-        return False
-    scope = record_scope(user, order.patient)
-    return scope is not None and scope.allows(order.hospital_id)
-
-
 @transaction.atomic
 def acknowledge_critical(*, report: LabReport, by, now: datetime | None = None) -> LabOrder:
     """Record that a doctor has seen the critical result of ``report``'s order (once); return the order.
@@ -1121,15 +1109,10 @@ def read_lab_report(*, reader, report: LabReport, hospital=None, role: str = "do
     through ``hospital``) for its own reports; a doctor under the records rules (care relationship
     and consent). Staff reads are access-logged once. Raises LabAccessDenied (views answer 404)."""
     patient = report.order.patient
+    if not can_view_report(reader, report, hospital=hospital, role=role):
+        raise LabAccessDenied(_("No such lab report."))
     if reader.pk == patient.pk:
         return report
-    if role in STAFF_CANCEL_ROLES and hospital is not None and report.hospital_id == hospital.pk:
-        allowed = True
-    else:
-        scope = record_scope(reader, patient, hospital=hospital)
-        allowed = scope is not None and scope.allows(report.hospital_id)
-    if not allowed:
-        raise LabAccessDenied(_("No such lab report."))
     append_access_log(accessor=reader, hospital=hospital, role=role, patient=patient,
                       object_type=AccessLog.ObjectType.LAB_REPORT, object_id=report.pk, label=report.label, now=now)
     return report
