@@ -129,7 +129,9 @@ CATALOGUE = [
     ("CRP", "C-reactive protein (CRP)", "immunology", SERUM, "600", 6, "", False, [
         numeric("CRP", "mg/L", None, D("5.0")),
     ]),
-    ("NS1", "Dengue NS1 antigen", "serology", SERUM, "500", 4, "", False, [choice("Dengue NS1", "Negative", "Positive")]),
+    ("NS1", "Dengue NS1 antigen", "serology", SERUM, "500", 4, "", False, [
+        choice("Dengue NS1", "Negative", "Positive"),
+    ]),
     ("HBSAG", "HBsAg (hepatitis B surface antigen)", "serology", SERUM, "400", 6, "", False, [
         choice("HBsAg", "Non-reactive", "Reactive"),
     ]),

@@ -400,7 +400,8 @@ class LabReport(models.Model):
                                                    help_text=_("Age on the collection date; empty if not known."))
     patient_sex = models.CharField(max_length=10, blank=True)
     ranges_assumed = models.BooleanField(
-        default=False, help_text=_("The patient's sex or birth date was not known: adult ranges for any sex were used."))
+        default=False,
+        help_text=_("The patient's sex or birth date was not known: adult ranges for any sex were used."))
     document_code = models.OneToOneField(DocumentCode, on_delete=models.PROTECT, related_name="lab_report")
 
     objects = LabReportQuerySet.as_manager()

@@ -62,7 +62,8 @@ def range_problem(candidate: ReferenceRange, others=None) -> RangeProblem | None
         if _sexes_overlap(candidate.sex, other.sex) and _band_overlaps(candidate, other):
             upper = other.age_to_days if other.age_to_days is not None else "…"
             return RangeProblem("age_from_days", _(
-                "This overlaps the %(sex)s range for ages %(start)s–%(end)s days; one sex and age may have only one range."
+                "This overlaps the %(sex)s range for ages %(start)s–%(end)s days; "
+                "one sex and age may have only one range."
             ) % {"sex": other.get_sex_display().lower(), "start": other.age_from_days, "end": upper})
     return None
 

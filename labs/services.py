@@ -129,8 +129,8 @@ def _clean_test_fields(hospital, fields: dict, *, instance: LabTest | None = Non
     if "code" in fields:
         code = _text(fields["code"], "code", max_length=20)
         if not CODE_PATTERN.match(code):
-            raise CatalogueError(_("Use letters, digits, dots, dashes or underscores, starting with a letter or digit."),
-                                 field="code")
+            raise CatalogueError(
+                _("Use letters, digits, dots, dashes or underscores, starting with a letter or digit."), field="code")
         taken = LabTest.objects.for_hospital(hospital).filter(code__iexact=code)
         if instance is not None:
             taken = taken.exclude(pk=instance.pk)
@@ -352,8 +352,8 @@ def _tests_of(hospital, tests, *, field: str) -> list[LabTest]:
     found = LabTest.objects.for_hospital(hospital).in_bulk(wanted)
     for pk in wanted:
         if pk not in found:
-            raise CartError(_("Test %(id)s is not in %(hospital)s's catalogue.") % {"id": pk, "hospital": hospital.name},
-                            field=field)
+            raise CartError(_("Test %(id)s is not in %(hospital)s's catalogue.")
+                            % {"id": pk, "hospital": hospital.name}, field=field)
         if not found[pk].active:
             raise CartError(_("%(test)s is no longer offered.") % {"test": found[pk].name}, field=field)
     return [found[pk] for pk in wanted]
@@ -1064,7 +1064,8 @@ def escalate_unacknowledged_criticals(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     due = LabOrder.objects.filter(
         status=Status.REPORTED, has_critical=True, critical_acknowledged_at__isnull=True,
-        critical_escalated_at__isnull=True, critical_alerted_at__lte=now - timedelta(minutes=critical_escalation_minutes()),
+        critical_escalated_at__isnull=True,
+        critical_alerted_at__lte=now - timedelta(minutes=critical_escalation_minutes()),
     )
     ids = list(due.values_list("pk", flat=True)[:200])
     escalated = 0
