@@ -29,7 +29,7 @@ from notifications.services import notify
 from records.models import AccessLog, Prescription
 from records.services import append_access_log
 
-from .links import DESK_ORDER, PATIENT_REPORT, link
+from .links import DESK_ORDER, DESK_REPORT, PATIENT_REPORT, link
 from .models import (
     AccessionCounter,
     Analyte,
@@ -968,10 +968,11 @@ def _alert_critical(order: LabOrder, report: LabReport, results, *, now: datetim
     """Send a critical result to the ordering doctor (or, with none, to the hospital's admins at once)."""
     context = _critical_context(order, results)
     url = link(DESK_ORDER, order.hospital.slug, order.pk)
+    doctor_url = link(DESK_REPORT, order.hospital.slug, report.pk)
     order.critical_acknowledged_by = order.critical_acknowledged_at = order.critical_escalated_at = None
     order.critical_alerted_at = now
     if order.ordering_membership_id:
-        notify(order.ordering_membership.user, "lab_critical_result", context, url=url,
+        notify(order.ordering_membership.user, "lab_critical_result", context, url=doctor_url,
                group=f"lab_critical:{order.pk}", now=now)
     else:
         for admin in _hospital_admins(order.hospital):
