@@ -828,8 +828,14 @@ def parse_result(analyte: Analyte, raw) -> tuple[str, Decimal | None]:
 
 
 def _parse_values(order: LabOrder, values) -> dict[int, tuple[Analyte, LabOrderLine, str, Decimal | None]]:
-    """Check every value against the order's analytes; raise one ResultError naming every bad field."""
-    if not isinstance(values, dict) or not values:
+    """Check every value against the order's analytes; raise one ResultError naming every bad field.
+
+    Blank values are left out (a form posts every analyte's field; results may be typed in steps).
+    """
+    if not isinstance(values, dict):
+        raise ResultError(_("Enter at least one result."), field="results")
+    values = {key: raw for key, raw in values.items() if str(raw if raw is not None else "").strip()}
+    if not values:
         raise ResultError(_("Enter at least one result."), field="results")
     analytes = _order_analytes(order)
     parsed, errors = {}, {}
@@ -857,7 +863,7 @@ def _parse_values(order: LabOrder, values) -> dict[int, tuple[Analyte, LabOrderL
 
 @transaction.atomic
 def enter_results(*, order: LabOrder, values: dict, by, now: datetime | None = None) -> list[LabResult]:
-    """Save results typed for the order (``{analyte_id: value}``, some or all); return the order's typed results.
+    """Save results typed for the order (``{analyte_id: value}``, some or all, blanks left out); return them.
 
     The first entry moves sample_collected → in_progress. Values are checked first (a number
     for a numeric analyte, not negative, at most the analyte's plausible maximum and its

@@ -76,7 +76,6 @@ def test_a_rejected_sample_is_taken_again_under_the_same_accession(make_order, l
     ("Haemoglobin", "1000000000", "not a plausible"),
     ("Haemoglobin", "12.34", "at most 1 decimal"),
     ("Haemoglobin", "NaN", "must be a number"),
-    ("Haemoglobin", "", "Enter a result"),
     ("Urine glucose", "Lots", "Choose one of: Nil, Trace, +, ++"),
 ])
 def test_bad_results_are_refused_by_field_and_nothing_is_saved(make_order, lab_worker, name, value, message):
@@ -103,6 +102,17 @@ def test_a_value_for_an_analyte_not_in_the_order_is_refused(make_order, lab_work
             services.enter_results(order=order, values={**good, key: "1"}, by=lab_worker, now=NOW)
         assert error.value.message_dict == {str(key): [str(error.value)]}
     assert not LabResult.objects.exists()
+
+
+def test_blank_results_are_left_out_and_nothing_typed_is_refused(make_order, lab_worker):
+    order = make_order("sample_collected")
+
+    with pytest.raises(services.ResultError, match="Enter at least one result") as error:
+        services.enter_results(order=order, values=values_for(order, Haemoglobin=" ", Urine_glucose=""), by=lab_worker)
+    assert error.value.field == "results"
+    saved = services.enter_results(order=order, values=values_for(order, Haemoglobin="12.5", Urine_glucose=""),
+                                   by=lab_worker, now=NOW)
+    assert [(r.analyte.name, r.value_text) for r in saved] == [("Haemoglobin", "12.5")]
 
 
 def test_results_are_saved_in_steps_and_the_order_is_in_progress(make_order, lab_worker):
