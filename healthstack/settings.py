@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "records",
     "payments",
     "payments.sandbox",
+    "labs",  # after payments: its demo steps pay lab orders through payments' demo
     "chat",
 ]
 
@@ -345,6 +346,8 @@ SSLCOMMERZ_STORE_PASSWORD = env.str(
 )
 SSLCOMMERZ_BASE_URL = (env.str("SSLCOMMERZ_BASE_URL", default="") or SSLCOMMERZ_HOSTS.get(SSLCOMMERZ_MODE, "")).rstrip("/")
 PAYMENT_HOLD_MINUTES = env.int("PAYMENT_HOLD_MINUTES", default=15)
+# Minutes a critical lab result may wait for the ordering doctor before the hospital's admins are alerted.
+LAB_CRITICAL_ESCALATION_MINUTES = env.int("LAB_CRITICAL_ESCALATION_MINUTES", default=30)
 PAYMENT_GATEWAY_TIMEOUT = env.float("PAYMENT_GATEWAY_TIMEOUT", default=10.0)
 # Starting a payment redirects a form POST to the gateway: CSP form-action must allow its origin.
 CSP_FORM_ACTION_EXTRA = ["/".join(SSLCOMMERZ_BASE_URL.split("/")[:3])] if "://" in SSLCOMMERZ_BASE_URL else []

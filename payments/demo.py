@@ -21,10 +21,13 @@ def seed_paid_bookings(ctx: DemoContext) -> None:
     patients = [user for n in range(1, 7) if (user := ctx.users.get(patient_email(n))) is not None]
     for patient in patients:
         for payable in payables_awaiting_payment(patient):
-            _pay(ctx, patient, payable)
+            pay_as_demo(ctx, patient, payable)
 
 
-def _pay(ctx: DemoContext, patient, payable) -> None:
+def pay_as_demo(ctx: DemoContext, patient, payable) -> None:
+    """Pay ``payable`` as if by card, with a receipt, unless it has a payment attempt already.
+
+    Later apps' demo steps call it for the payables they move past payment (they run after this app's)."""
     content_type = content_type_of(payable)
     if Payment.objects.filter(content_type=content_type, object_id=payable.pk).exists():
         return
@@ -38,6 +41,20 @@ def _pay(ctx: DemoContext, patient, payable) -> None:
               "currency": payment.currency, "card_type": "VISA-Dutch Bangla",
               "bank_tran_id": "DEMO" + secrets.token_hex(6).upper(), "risk_level": "0"}
     _settle(payment, answer, val_id="DEMO" + secrets.token_hex(8).upper(), risk_level=0, source="demo")
+
+
+def abandon_as_demo(ctx: DemoContext, patient, payable) -> None:
+    """An attempt the payer opened and cancelled: ``payable`` stays awaiting payment, and
+    ``seed_paid_bookings`` (which pays only payables without an attempt) leaves it so on later runs."""
+    content_type = content_type_of(payable)
+    if Payment.objects.filter(content_type=content_type, object_id=payable.pk).exists():
+        return
+    Payment.objects.create(
+        tran_id=_new_tran_id(), payer=patient, hospital_id=payable.hospital_id, amount=payable.amount,
+        currency=payable.currency, description=payable.description, content_type=content_type,
+        object_id=payable.pk, sessionkey="DEMO", status=Payment.Status.CANCELLED,
+    )
+    ctx.created[Payment.__name__] += 1
 
 
 STEPS = [seed_paid_bookings]

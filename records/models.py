@@ -258,6 +258,8 @@ class AccessLog(models.Model):
         PRESCRIPTION = "prescription", "Prescription"
         PRESCRIPTION_PDF = "prescription_pdf", "Prescription PDF"
         DOCUMENT = "document", "Uploaded document"
+        LAB_ORDER = "lab_order", "Lab order"
+        LAB_REPORT = "lab_report", "Lab report"
 
     sequence = models.PositiveBigIntegerField(unique=True)
     at = models.DateTimeField(db_index=True)

@@ -13,7 +13,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
-APPS = ["healthstack", "accounts", "hospitals", "appointments", "records", "payments", "notifications", "chat"]
+APPS = ["healthstack", "accounts", "hospitals", "appointments", "records", "labs", "payments", "notifications",
+        "chat"]
 
 
 def lint_imports(root: Path) -> subprocess.CompletedProcess:
@@ -47,6 +48,9 @@ def copy_of_the_code(tmp_path):
      "notifications is not allowed to import hospitals"),
     ("appointments/services.py", "from chat.models import Conversation", "appointments is not allowed to import chat"),
     ("appointments/models.py", "from appointments import views", "appointments.models -> appointments.views"),
+    ("records/services.py", "from labs.models import LabOrder", "records is not allowed to import labs"),
+    ("payments/services.py", "from labs.models import LabOrder", "payments is not allowed to import labs"),
+    ("labs/services.py", "from chat.models import Conversation", "labs is not allowed to import chat"),
 ])
 def test_a_wrong_import_breaks_a_contract(copy_of_the_code, module, wrong_import, broken):
     path = copy_of_the_code / module

@@ -1,0 +1,41 @@
+"""The demo's laboratory: a catalogue at every approved hospital, orders in every state, a critical result
+awaiting its doctor, an HbA1c trend; seeding again adds nothing."""
+
+import pytest
+
+from hospitals.demo import DHAKA, patient_email, seed
+from labs import selectors
+from labs.models import LabOrder, LabReport, LabResult, LabTest
+from payments.models import Payment
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_lab_catalogue_orders_and_trend(seeded_demo):
+    hospital = seeded_demo.hospitals[DHAKA]
+    approved = [h for h in seeded_demo.hospitals.values() if h.status == "approved"]
+    for place in approved:
+        assert LabTest.objects.for_hospital(place).count() >= 25, place.name
+    cbc = LabTest.objects.get(hospital=hospital, code="CBC")
+    assert {a.name for a in cbc.analytes.all()} >= {"Haemoglobin", "WBC (total count)", "Platelets", "RBC"}
+    assert set(cbc.analytes.get(name="Haemoglobin").ranges.values_list("sex", flat=True)) == {"female", "male"}
+
+    statuses = set(LabOrder.objects.for_hospital(hospital).values_list("status", flat=True))
+    assert {"awaiting_payment", "paid", "in_progress", "reported"} <= statuses
+    critical = LabOrder.objects.get(hospital=hospital, has_critical=True)
+    assert critical.critical_pending and critical.ordering_membership is not None
+    assert list(selectors.critical_results_awaiting(critical.ordering_membership.user)) == [critical]
+    assert LabResult.objects.filter(report__isnull=False, flag="H").exists()
+    paid_orders = LabOrder.objects.exclude(status__in=["cart", "awaiting_payment"])
+    assert all(Payment.objects.for_payable(order).filter(status="paid").exists() for order in paid_orders)
+
+    [trend] = [t for t in selectors.analyte_trends(seeded_demo.users[patient_email(1)]) if t.name == "HbA1c"]
+    assert len(trend.points) >= 3 and len({p.hospital_name for p in trend.points}) == 2
+
+
+def test_seeding_again_adds_no_lab_rows(seeded_demo):
+    counts = (LabTest.objects.count(), LabOrder.objects.count(), LabReport.objects.count(), Payment.objects.count())
+    seed()
+    assert (LabTest.objects.count(), LabOrder.objects.count(), LabReport.objects.count(),
+            Payment.objects.count()) == counts
+    assert LabOrder.objects.filter(status="awaiting_payment").exists()
