@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "notifications",
     "appointments",
     "records",
+    "pharmacy",
     "payments",
     "payments.sandbox",
     "chat",
