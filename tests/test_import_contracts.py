@@ -13,7 +13,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
-APPS = ["healthstack", "accounts", "hospitals", "appointments", "records", "payments", "notifications", "chat"]
+APPS = ["healthstack", "accounts", "hospitals", "appointments", "records", "payments", "notifications", "chat", "pharmacy"]
 
 
 def lint_imports(root: Path) -> subprocess.CompletedProcess:
@@ -47,6 +47,9 @@ def copy_of_the_code(tmp_path):
      "notifications is not allowed to import hospitals"),
     ("appointments/services.py", "from chat.models import Conversation", "appointments is not allowed to import chat"),
     ("appointments/models.py", "from appointments import views", "appointments.models -> appointments.views"),
+    ("payments/services.py", "from pharmacy.models import MedicineOrder", "payments is not allowed to import pharmacy"),
+    ("records/services.py", "from pharmacy import services", "records is not allowed to import pharmacy"),
+    ("pharmacy/services.py", "from chat.models import Conversation", "pharmacy is not allowed to import chat"),
 ])
 def test_a_wrong_import_breaks_a_contract(copy_of_the_code, module, wrong_import, broken):
     path = copy_of_the_code / module
