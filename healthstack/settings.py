@@ -41,9 +41,10 @@ INSTALLED_APPS = [
     "notifications",
     "appointments",
     "records",
-    "pharmacy",
     "payments",
     "payments.sandbox",
+    # After payments: its demo steps pay the demo orders through the payments demo.
+    "pharmacy",
     "chat",
 ]
 
