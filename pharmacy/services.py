@@ -52,6 +52,8 @@ Status = MedicineOrder.Status
 Kind = StockMovement.Kind
 MAX_BATCH_QUANTITY = 1_000_000
 MAX_PRICE = Decimal("9999999999.99")
+# The smallest payment SSLCommerz takes (its session API refuses less).
+MIN_PAYABLE_AMOUNT = Decimal("10.00")
 # A prescription item whose course cannot be counted (see prescribed_quantity) allows this many units.
 UNCOUNTED_COURSE_UNITS = 10
 
@@ -816,8 +818,12 @@ def checkout(*, patient, order: MedicineOrder, now: datetime | None = None, deli
         line.unit_price = line.medicine.unit_price
         line.save(update_fields=["price", "unit_price"])
         total += line.price * line.quantity
+    amount = total + order.delivery_fee
+    if 0 < amount < MIN_PAYABLE_AMOUNT:
+        raise PharmacyError(_("The smallest order that can be paid online is %(minimum)s; add a little more.")
+                            % {"minimum": money(MIN_PAYABLE_AMOUNT, lines[0].medicine.currency)}, field="items")
     _reserve(order, picks, by=patient, now=now)
-    order.amount = total + order.delivery_fee
+    order.amount = amount
     order.currency = lines[0].medicine.currency
     order.checked_out_at = now
     order.hold_expires_at = now + timedelta(minutes=payment_hold_minutes())

@@ -20,6 +20,6 @@ class MedicineFactory(DjangoModelFactory):
     dosage_form = Medicine.DosageForm.TABLET
     unit = "tablet"
     pack = "strip of 10"
-    unit_price = Decimal("2.00")
+    unit_price = Decimal("10.00")
     reorder_level = 5
     manufacturer = "Square Pharmaceuticals"

@@ -28,7 +28,7 @@ def test_adding_twice_keeps_one_cart_per_hospital_and_sums_the_line(patient, med
     elsewhere = MedicineFactory(hospital=other_hospital)
     services.add_to_cart(patient=patient, medicine=elsewhere, quantity=1)
 
-    assert line.quantity == 5 and line.unit_price == Decimal("1.20")
+    assert line.quantity == 5 and line.unit_price == Decimal("12.00")
     carts = MedicineOrder.objects.carts().filter(patient=patient)
     assert sorted(c.hospital_id for c in carts) == sorted([medicine.hospital_id, other_hospital.pk])
     assert carts.get(hospital=medicine.hospital).status_changes.get().to_status == "cart"
@@ -149,14 +149,14 @@ def test_cart_problems_say_what_changed_since_adding(patient, medicine, hospital
     receive(gone, 10)
     line = services.add_to_cart(patient=patient, medicine=medicine, quantity=5)
     services.add_to_cart(patient=patient, medicine=gone, quantity=1)
-    services.update_medicine(medicine=medicine, by=pharmacist, unit_price="1.50")
+    services.update_medicine(medicine=medicine, by=pharmacist, unit_price="15.00")
     services.deactivate_medicine(medicine=gone, by=pharmacist)
 
     problems = services.cart_problems(line.order)
 
     assert [(p.line.medicine.generic_name, p.kind) for p in problems] == [
         ("Paracetamol", "repriced"), ("Paracetamol", "short"), ("Ranitidine", "inactive")]
-    assert "from ৳1.20 to ৳1.50" in problems[0].message or "1.20" in problems[0].message
+    assert "12.00" in problems[0].message and "15.00" in problems[0].message
     assert "Only 3 left" in problems[1].message
     with pytest.raises(PharmacyError, match="no longer sold") as error:
         services.checkout(patient=patient, order=line.order)
@@ -184,7 +184,7 @@ def test_cart_from_prescription_fills_in_stock_matches_and_lists_the_rest(
     assert fill.order.prescription == prescription and fill.order.hospital == hospital
     assert out.pk not in [line.medicine_id for line in fill.added]
     order = services.checkout(patient=patient, order=fill.order)
-    assert order.amount == Decimal("10") * 5 + Decimal("15") * Decimal("1.20")
+    assert order.amount == Decimal("10") * 5 + Decimal("15") * Decimal("12.00")
     assert_ledger_balanced()
 
 
@@ -213,5 +213,5 @@ def test_place_order_refuses_another_hospitals_medicine_with_the_item_index(pati
     assert error.value.field == "items"
 
     order = services.place_order(patient=patient, hospital=hospital, items=[{"medicine": medicine.pk, "quantity": 4}])
-    assert order.status == "awaiting_payment" and order.amount == Decimal("4.80")
+    assert order.status == "awaiting_payment" and order.amount == Decimal("48.00")
     assert_ledger_balanced()

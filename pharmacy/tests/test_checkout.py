@@ -53,7 +53,7 @@ def test_checkout_fixes_the_amount_and_holds_for_payment(patient, medicine, rece
     order = _checkout(patient, medicine, 10)
 
     assert order.status == Status.AWAITING_PAYMENT
-    assert (order.amount, order.currency) == (Decimal("12.00"), "BDT")
+    assert (order.amount, order.currency) == (Decimal("120.00"), "BDT")
     assert order.hold_expires_at == NOW + timedelta(minutes=15)
     assert [(c.from_status, c.to_status) for c in order.status_changes.all()] == [
         ("", "cart"), ("cart", "awaiting_payment")]
@@ -91,16 +91,16 @@ def test_a_repriced_medicine_is_charged_at_checkout_price_and_a_paid_order_keeps
         patient, medicine, pharmacist, receive, paid_order):
     receive(medicine, 50)
     services.add_to_cart(patient=patient, medicine=medicine, quantity=10)
-    services.update_medicine(medicine=medicine, by=pharmacist, unit_price="1.50")
+    services.update_medicine(medicine=medicine, by=pharmacist, unit_price="15.00")
 
     order = services.checkout(patient=patient, order=services.open_cart(patient=patient, hospital=medicine.hospital))
-    assert order.amount == Decimal("15.00")
+    assert order.amount == Decimal("150.00")
     order = services.mark_order_paid(order=order, by=patient)
-    services.update_medicine(medicine=medicine, by=pharmacist, unit_price="3.00")
+    services.update_medicine(medicine=medicine, by=pharmacist, unit_price="30.00")
 
     order.refresh_from_db()
     line = order.lines.get()
-    assert (order.amount, line.price, line.total) == (Decimal("15.00"), Decimal("1.50"), Decimal("15.00"))
+    assert (order.amount, line.price, line.total) == (Decimal("150.00"), Decimal("15.00"), Decimal("150.00"))
 
 
 def test_checkout_needs_lines_and_the_patients_own_cart(patient, medicine, receive):
@@ -126,7 +126,7 @@ def test_delivery_needs_the_hospitals_offer_and_an_address(patient, medicine, ho
     assert error.value.field == "delivery_address"
 
     order = services.checkout(patient=patient, order=cart, delivery=True, delivery_address="House 5, Road 2")
-    assert (order.delivery, order.delivery_fee, order.amount) == (True, Decimal("60.00"), Decimal("72.00"))
+    assert (order.delivery, order.delivery_fee, order.amount) == (True, Decimal("60.00"), Decimal("180.00"))
 
 
 def test_an_unpaid_order_expires_after_its_hold_and_releases_the_stock(patient, medicine, receive, clock, settings,
@@ -216,3 +216,17 @@ def test_staff_cancel_needs_a_reason_and_strangers_cannot_cancel(patient, medici
     assert error.value.field == "reason"
     services.cancel_order(order=order, by=pharmacist, reason="Patient asked by phone")
     assert Notification.objects.filter(user=patient, event="medicine_order_cancelled").exists()
+
+
+def test_an_order_below_what_the_gateway_accepts_is_refused_at_checkout(patient, hospital, receive):
+    aspirin = MedicineFactory(hospital=hospital, generic_name="Aspirin", brand_name="Ecosprin", unit_price="0.60")
+    receive(aspirin, 100)
+    services.add_to_cart(patient=patient, medicine=aspirin, quantity=10)
+    cart = services.open_cart(patient=patient, hospital=hospital)
+
+    with pytest.raises(PharmacyError, match="smallest order") as error:
+        services.checkout(patient=patient, order=cart)
+    assert error.value.field == "items"
+    assert not cart.stock_movements.exists()
+    services.add_to_cart(patient=patient, medicine=aspirin, quantity=10)
+    assert services.checkout(patient=patient, order=cart).amount == Decimal("12.00")

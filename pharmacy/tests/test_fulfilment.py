@@ -77,7 +77,7 @@ def test_a_partial_fill_needs_a_note_releases_the_rest_and_refunds_it(patient, h
     batch.refresh_from_db()
     assert (batch.quantity_on_hand, batch.quantity_reserved) == (4, 0)
     assert moves(batch)[-2:] == [("dispensed", -6, -6), ("released", 0, -4)]
-    assert order.refund_due == Decimal("4.80") and order.fill_note == "Four strips were damaged"
+    assert order.refund_due == Decimal("48.00") and order.fill_note == "Four strips were damaged"
     assert order.lines.get().quantity_dispensed == 6
 
 
