@@ -514,13 +514,22 @@ def _check_patient(patient) -> None:
         raise PharmacyError(_("Only patients can buy medicines. Sign up as a patient first."), field="patient")
 
 
+def _pk(value, *, field: str, message: str, item: int | None = None) -> int:
+    """A row's id from a row or an int; PharmacyError (``field``) for anything else, such as text from a request."""
+    pk = getattr(value, "pk", value)
+    if isinstance(pk, bool) or not isinstance(pk, int):
+        raise PharmacyError(message, field=field, item=item)
+    return pk
+
+
 def _shop_medicine(medicine, *, item: int | None = None) -> Medicine:
     """The medicine as the shop sells it: active, at an approved hospital; else PharmacyError."""
+    message = _("This medicine is not sold here any more.")
     found = (Medicine.objects.select_related("hospital")
-             .filter(pk=getattr(medicine, "pk", medicine), active=True,
+             .filter(pk=_pk(medicine, field="medicine", message=message, item=item), active=True,
                      hospital__status=Hospital.Status.APPROVED).first())
     if found is None:
-        raise PharmacyError(_("This medicine is not sold here any more."), field="medicine", item=item)
+        raise PharmacyError(message, field="medicine", item=item)
     return found
 
 
@@ -583,7 +592,8 @@ def add_to_cart(*, patient, medicine: Medicine, quantity, prescription=None,
 
 def _own_cart_line(patient, line) -> MedicineOrderLine:
     found = (MedicineOrderLine.objects.select_related("order", "medicine")
-             .filter(pk=getattr(line, "pk", line), order__patient=patient).first())
+             .filter(pk=_pk(line, field="line", message=_("No such item in your cart.")), order__patient=patient)
+             .first())
     if found is None:
         raise PharmacyError(_("No such item in your cart."), field="line")
     return found
@@ -1133,9 +1143,10 @@ def read_order_prescription(*, reader, order: MedicineOrder, prescription, hospi
     """
     if order.hospital_id != hospital.pk or order.status == Status.CART:
         raise PharmacyError(_("No such order."), field="order")
-    found = order_prescriptions(order).filter(pk=getattr(prescription, "pk", prescription)).first()
+    message = _("No such prescription on this order.")
+    found = order_prescriptions(order).filter(pk=_pk(prescription, field="prescription", message=message)).first()
     if found is None:
-        raise PharmacyError(_("No such prescription on this order."), field="prescription")
+        raise PharmacyError(message, field="prescription")
     append_access_log(accessor=reader, hospital=hospital, role=role, patient=found.patient,
                       object_type=AccessLog.ObjectType.PRESCRIPTION, object_id=found.pk,
                       label=f"{found.label} (medicine order {order.number})", now=now)

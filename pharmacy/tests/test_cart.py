@@ -215,3 +215,11 @@ def test_place_order_refuses_another_hospitals_medicine_with_the_item_index(pati
     order = services.place_order(patient=patient, hospital=hospital, items=[{"medicine": medicine.pk, "quantity": 4}])
     assert order.status == "awaiting_payment" and order.amount == Decimal("48.00")
     assert_ledger_balanced()
+
+
+@pytest.mark.parametrize("medicine_id", ["12", "abc", None, 1.0, True, [1]])
+def test_a_medicine_id_that_is_not_a_number_is_refused_beside_the_field(patient, medicine_id):
+    with pytest.raises(PharmacyError) as error:
+        services.add_to_cart(patient=patient, medicine=medicine_id, quantity=1)
+
+    assert error.value.field == "medicine"
