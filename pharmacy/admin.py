@@ -120,3 +120,15 @@ class MedicineOrderAdmin(admin.ModelAdmin):
 class LineAllocationAdmin(ReadOnlyAdmin):
     list_display = ["line", "batch", "quantity", "quantity_dispensed", "released"]
     list_select_related = ["line", "batch"]
+
+
+@admin.register(MedicineOrderLine)
+class MedicineOrderLineAdmin(ReadOnlyAdmin):
+    list_display = ["order", "medicine", "quantity", "unit_price", "price", "quantity_dispensed"]
+    list_select_related = ["order", "medicine"]
+
+
+@admin.register(MedicineOrderStatusChange)
+class MedicineOrderStatusChangeAdmin(ReadOnlyAdmin):
+    list_display = ["order", "from_status", "to_status", "by", "at"]
+    list_select_related = ["order", "by"]
