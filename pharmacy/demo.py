@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from healthstack.localtime import local_date
 from hospitals.demo import DHAKA, DemoContext, patient_email
 from hospitals.models import Hospital, Membership
 from payments.demo import seed_paid_bookings
@@ -141,7 +142,7 @@ def seed_stock(ctx: DemoContext) -> None:
     now = timezone.now()
     for hospital in _approved_hospitals(ctx):
         pharmacist = _pharmacist(hospital)
-        today = services._today(hospital, now)
+        today = local_date(now, hospital)
         stocked = set(StockBatch.objects.for_hospital(hospital).values_list("medicine_id", flat=True))
         medicines = Medicine.objects.for_hospital(hospital).exclude(pk__in=stocked).order_by("pk")
         for number, medicine in enumerate(medicines):
