@@ -1,8 +1,18 @@
-# HealthStack: `make run` serves the demo on http://127.0.0.1:8000, `make test` runs everything.
+# HealthStack: `make run` serves the demo on http://127.0.0.1:8000 (`make run PORT=8101` elsewhere),
+# `make test` runs everything.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.requirements-installed
+PORT ?= 8000
+
+# Links in emails and PDFs and the payment gateway's callbacks follow PORT, unless SITE_URL is
+# set in the environment or in .env (which settings.py reads, and which must then win).
+ifeq ($(origin SITE_URL),undefined)
+ifeq ($(shell grep -sE '^[[:space:]]*(export[[:space:]]+)?SITE_URL[[:space:]]*=[[:space:]]*[^[:space:]#]' .env),)
+run: export SITE_URL = http://127.0.0.1:$(PORT)
+endif
+endif
 
 .PHONY: venv install run test clean
 
@@ -21,7 +31,8 @@ install: $(STAMP)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/daphne -b 127.0.0.1 -p 8000 healthstack.asgi:application
+	@echo "==> http://127.0.0.1:$(PORT)/ (SITE_URL $${SITE_URL:-from .env}); Ctrl-C stops Daphne and the task consumer"
+	PORT=$(PORT) $(BIN)/honcho start --env /dev/null
 
 # Extra pytest arguments: make test ARGS="accounts -k signup"
 test: install

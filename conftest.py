@@ -161,6 +161,15 @@ def seeded_demo(_seeded_demo, db):
         yield _seeded_demo
 
 
+@pytest.fixture(scope="session")
+def demo_files(tmp_path_factory):
+    """A file database and media folders seeded by `manage.py migrate` and `seed_demo` in a subprocess,
+    at the real time, once a session (DemoFiles); serve a ``.copy_to(folder)``, never these."""
+    from tests.harness import seed_demo_files
+
+    return seed_demo_files(tmp_path_factory.mktemp("demo-files"))
+
+
 # --- People and places -------------------------------------------------------------
 
 
@@ -237,6 +246,35 @@ def lab_worker(hospital):
 @pytest.fixture
 def pharmacist(hospital):
     return _staff(hospital, "pharmacist", "Habib Chowdhury", "pharmacy@example.test")
+
+
+def _registries() -> list[dict]:
+    """Every registry an app fills from its ready(): saved and restored around the throwaway app."""
+    from accounts import home, orders
+    from hospitals import dashboard, doctor_page, navigation
+    from notifications import events
+    from records import sections, timeline
+
+    return [navigation.NAV_ITEMS, dashboard.PANELS, events.EVENTS, orders.CART_SECTIONS, orders.ORDER_SOURCES,
+            timeline.TIMELINE_KINDS, sections.RECORD_SECTIONS, home.SHORTCUTS, home.HOME_CARDS, doctor_page.SECTIONS]
+
+
+@pytest.fixture
+def throwaway_app():
+    """``tests.throwaway_app`` installed (its ready() registers its parts, its templates load) with its URLs;
+    every registry is put back as it was afterwards."""
+    from django.test import modify_settings, override_settings
+
+    registries = _registries()
+    saved = [dict(registry) for registry in registries]
+    try:
+        with modify_settings(INSTALLED_APPS={"append": "tests.throwaway_app"}), \
+                override_settings(ROOT_URLCONF="tests.throwaway_app.urls"):
+            yield
+    finally:
+        for registry, before in zip(registries, saved, strict=True):
+            registry.clear()
+            registry.update(before)
 
 
 @pytest.fixture

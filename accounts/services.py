@@ -6,13 +6,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
+from healthstack import mail
 from healthstack.files import CheckedUpload
 
 from .backends import normalize_email_identity
@@ -69,26 +69,17 @@ def register_doctor(*, email: str, password: str, full_name: str, phone: str = "
 
 
 def send_account_email(*, user: User, template: str, context: dict) -> None:
-    """Email the owner of an account, after the transaction commits (text and HTML).
+    """Email the owner of an account through the outbox (text and HTML), sent once the caller commits.
 
     Uses ``emails/<template>_subject.txt`` and ``emails/<template>.txt``; ``url`` in the
-    context is a site path, shown as a full link. A failing mail server is logged and never
-    undoes the caller's work.
+    context is a site path, shown as a full link. A failing mail server delays the email and
+    never undoes or slows the caller's work (healthstack.mail).
     """
     context = dict(context, user=user, site_url=settings.SITE_URL)
     subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
     text = render_to_string(f"emails/{template}.txt", context).strip()
     html = render_to_string("emails/base.html", dict(context, title=subject, body=text))
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[user.email])
-    message.attach_alternative(html, "text/html")
-
-    def send():
-        try:
-            message.send()
-        except Exception:
-            logger.error("account email %r could not be sent", template, exc_info=True)
-
-    transaction.on_commit(send)
+    mail.queue_email(to=user.email, subject=subject, text=text, html=html, about=template)
 
 
 @transaction.atomic
@@ -222,3 +213,9 @@ def set_password(*, user: User, password: str) -> User:
     user.save(update_fields=["password"])
     revoke_api_tokens(user=user)
     return user
+
+
+def purge_expired_tokens(*, now: datetime | None = None) -> int:
+    """Delete API tokens past their expiry (they no longer sign anyone in); return how many."""
+    deleted, _ = ApiToken.objects.filter(expiry__lte=now or timezone.now()).delete()
+    return deleted

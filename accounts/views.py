@@ -10,10 +10,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from healthstack.pages import paginate
+
 from . import services
 from .backends import AUTH_BACKEND
 from .confirmation import email_confirmation_token
 from .home import home_cards_for, shortcuts_for
+from .orders import cart_sections_for, order_kinds, orders_for
 from .forms import (
     DoctorProfileForm,
     DoctorSignupForm,
@@ -178,3 +181,19 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("accounts:password-reset-complete")
 
 
+@login_required
+def my_cart(request):
+    """/me/cart/: the patient's open carts of every kind (lab tests, medicines), one per hospital."""
+    sections = cart_sections_for(request.user)
+    empty = not any(section["context"].get("carts") for section in sections)
+    return render(request, "accounts/my_cart.html", {"sections": sections, "empty": empty})
+
+
+@login_required
+def my_orders(request):
+    """/me/orders/: every order the patient placed (lab tests, medicines), newest first, by kind."""
+    kinds = order_kinds()
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in dict(kinds) else ""
+    page = paginate(request, orders_for(request.user, kind=kind))
+    return render(request, "accounts/my_orders.html", {"page": page, "kinds": kinds, "kind": kind})

@@ -18,6 +18,10 @@ def register_events() -> None:
     register_event("appointment_called", title="Token {{ token_number }}: {{ doctor_name }} will see you now",
                    email=False)
     register_event(
+        "appointment_reminder",
+        title="{% load i18n %}{% blocktranslate %}Reminder: {{ doctor_name }} on {{ when }}{% endblocktranslate %}",
+    )
+    register_event(
         "appointment_next",
         title="{% load i18n %}{% blocktranslate %}You are next: token {{ token_number }} with {{ doctor_name }}"
               "{% endblocktranslate %}",

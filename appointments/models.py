@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from healthstack import status as machine
 from hospitals.models import Hospital, Membership
@@ -253,6 +254,31 @@ class AppointmentStatusChange(machine.StatusChange):
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="status_changes")
     from_status = models.CharField(max_length=20, choices=Appointment.Status.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=Appointment.Status.choices)
+
+
+class AppointmentReminder(models.Model):
+    """A reminder sent to the patient before a confirmed visit: one row per appointment and kind, ever.
+
+    The row is written in the same transaction as the reminder's notification and email, so a
+    consumer that dies mid-task leaves neither, and the unique pair means a second consumer (or
+    a second run) never sends it again.
+    """
+
+    class Kind(models.TextChoices):
+        DAY_BEFORE = "24h", _("24 hours before")
+        SOON = "2h", _("2 hours before")
+
+    LEADS = {Kind.DAY_BEFORE: timedelta(hours=24), Kind.SOON: timedelta(hours=2)}
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["appointment", "kind"], name="appointment_reminder_once")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.appointment_id}"
 
 
 class QueueState(models.Model):

@@ -21,7 +21,16 @@ from hospitals.models import Membership
 from notifications.services import notify
 
 from . import realtime
-from .models import Appointment, AppointmentError, DayOff, InvalidTransition, QueueState, Review, ScheduleRule
+from .models import (
+    Appointment,
+    AppointmentError,
+    AppointmentReminder,
+    DayOff,
+    InvalidTransition,
+    QueueState,
+    Review,
+    ScheduleRule,
+)
 from .payable import refund_appointment
 from .slots import booking_window, local_now, rule_slots
 from .summaries import next_token_on
@@ -119,9 +128,9 @@ def _group(appointment: Appointment) -> str:
     return f"appointment:{appointment.pk}"
 
 
-def _notify_patient(appointment: Appointment, event: str, **extra) -> None:
+def _notify_patient(appointment: Appointment, event: str, *, now: datetime | None = None, **extra) -> None:
     notify(appointment.patient, event, _context(appointment, **extra),
-           url=reverse("appointments:detail", args=[appointment.pk]), group=_group(appointment))
+           url=reverse("appointments:detail", args=[appointment.pk]), group=_group(appointment), now=now)
 
 
 def _notify_desk(appointment: Appointment, event: str) -> None:
@@ -453,3 +462,49 @@ def leave_review(*, appointment: Appointment, by, rating: int, text: str = "") -
             )
     except IntegrityError as exc:
         raise AppointmentError("You have already reviewed this visit.") from exc
+
+
+# Reminders ----------------------------------------------------------------------------------
+
+def send_due_reminders(*, now: datetime | None = None) -> int:
+    """Remind patients of confirmed visits 24 hours and 2 hours before; return how many were sent.
+
+    A kind is due from its lead time before the start until the start (the 24-hour one only
+    until the 2-hour one takes over), and only for a booking made before that lead time began
+    (a visit booked this morning for tonight gets the 2-hour reminder, not both). Each
+    reminder is sent exactly once: its ``AppointmentReminder`` row, the notification and the
+    email are written in one transaction, the pair (appointment, kind) is unique, and the
+    appointment is re-read under lock so a visit cancelled meanwhile is not reminded.
+    Run every minute by ``appointments.tasks``; safe to run twice at once.
+    """
+    now = now or timezone.now()
+    Kind = AppointmentReminder.Kind
+    leads = AppointmentReminder.LEADS
+    candidates = (
+        Appointment.objects.filter(status=Appointment.Status.CONFIRMED, arrived_at__isnull=True,
+                                   date__gte=(now - timedelta(days=1)).date(),
+                                   date__lte=(now + leads[Kind.DAY_BEFORE] + timedelta(days=1)).date())
+        .select_related("hospital").prefetch_related("reminders")
+    )
+    due = []
+    for appointment in candidates:
+        starts_at, sent = appointment.starts_at, {reminder.kind for reminder in appointment.reminders.all()}
+        for kind, lead in leads.items():
+            until = starts_at - leads[Kind.SOON] if kind == Kind.DAY_BEFORE else starts_at
+            if kind not in sent and starts_at - lead <= now < until and appointment.created_at <= starts_at - lead:
+                due.append((appointment, kind))
+    return sum(_send_reminder(appointment, kind, now=now) for appointment, kind in due)
+
+
+def _send_reminder(appointment: Appointment, kind: str, *, now: datetime) -> bool:
+    try:
+        with transaction.atomic():
+            appointment = locked(appointment, Appointment.objects.with_people())
+            if appointment.status != Appointment.Status.CONFIRMED or appointment.arrived_at:
+                return False
+            AppointmentReminder.objects.create(appointment=appointment, kind=kind, sent_at=now)
+            lead = AppointmentReminder.Kind(kind).label
+            _notify_patient(appointment, "appointment_reminder", lead=lead, now=now)
+    except IntegrityError:  # another consumer sent this one first
+        return False
+    return True

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
+from django.urls import Resolver404, get_resolver, get_urlconf
 
 SESSION_KEY = "last_activity"
 STAMP_EVERY_SECONDS = 60
@@ -74,4 +75,24 @@ class ContentSecurityPolicyMiddleware:
             return response
         header = self.admin_header if request.path.startswith("/admin/") else self.header
         response.setdefault("Content-Security-Policy", header)
+        return response
+
+
+class FriendlyNotFoundMiddleware:
+    """With DEBUG on, a URL that matches no route still gets the site's own 404 page.
+
+    The demo runs with DEBUG on, and Django's technical 404 (every URL pattern listed) is not a
+    page for its visitors. Only unmatched URLs are covered: a view that raises Http404, and every
+    other error, keeps Django's debug page. Innermost in MIDDLEWARE, so APPEND_SLASH, the CSP
+    and the other middleware still see the response.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.DEBUG and response.status_code == 404 and request.resolver_match is None:
+            handler = get_resolver(get_urlconf()).resolve_error_handler(404)
+            return handler(request, Resolver404({"path": request.path_info}))
         return response

@@ -9,7 +9,8 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+if (BASE_DIR / ".env").is_file():  # a fresh clone has none, and needs none
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me")
@@ -60,9 +61,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "healthstack.middleware.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
+    "healthstack.middleware.FriendlyNotFoundMiddleware",
 ]
 
-DEBUG_TOOLBAR = DEBUG and env.bool("DJANGO_DEBUG_TOOLBAR", default=True)
+# Off unless asked for (DJANGO_DEBUG_TOOLBAR=1): even collapsed, it sits over every demo page.
+DEBUG_TOOLBAR = DEBUG and env.bool("DJANGO_DEBUG_TOOLBAR", default=False)
 if DEBUG_TOOLBAR:
     try:
         import debug_toolbar  # noqa: F401
@@ -141,7 +144,7 @@ if REDIS_URL:
 else:
     _database_file = DATABASES["default"]["NAME"] if DATABASES["default"]["ENGINE"].endswith("sqlite3") else ""
     _huey_default = Path(_database_file).with_name("tasks.sqlite3") if _database_file else BASE_DIR / "tasks.sqlite3"
-    HUEY = {"huey_class": "huey.SqliteHuey", "filename": env.str("HUEY_DATABASE", default=str(_huey_default))}
+    HUEY = {"huey_class": "huey.SqliteHuey", "filename": env.str("HUEY_DATABASE", default="") or str(_huey_default)}
 HUEY.update({
     "name": "healthstack",
     "immediate": HUEY_IMMEDIATE,
@@ -218,7 +221,19 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="HealthStack <no-reply@healthstack.local>")
+# The outbox (healthstack/mail.py): seconds before a mail server that does not answer counts as
+# down; the pause after a failed attempt doubles from the base up to the maximum; after the last
+# attempt the email is marked failed in the admin. A sender holds an email for the claim seconds.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+EMAIL_RETRY_BASE_SECONDS = env.int("EMAIL_RETRY_BASE_SECONDS", default=30)
+EMAIL_RETRY_MAX_SECONDS = env.int("EMAIL_RETRY_MAX_SECONDS", default=300)
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=30)
+EMAIL_CLAIM_SECONDS = env.int("EMAIL_CLAIM_SECONDS", default=120)
+# Who hears about a broken access-log chain and other faults of the installation (default: superusers).
+OPERATOR_EMAILS = env.list("OPERATOR_EMAILS", default=[])
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
+# Invitations never accepted are deleted this many days after they expired (nightly task).
+INVITATION_RETENTION_DAYS = env.int("INVITATION_RETENTION_DAYS", default=30)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
@@ -289,6 +304,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # Its own handler, so `manage.py run_huey` adds none and each line is printed once.
+        "huey": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         # A 403 (or any 4xx) is logged as one line, without a traceback.
         "django.request": {"filters": ["client_errors_on_one_line"]},
     },

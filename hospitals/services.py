@@ -348,3 +348,14 @@ def revoke_invitation(*, invitation: StaffInvitation) -> StaffInvitation:
     invitation.revoked = True
     invitation.save(update_fields=["revoked"])
     return invitation
+
+
+def purge_expired_invitations(*, now: datetime | None = None) -> int:
+    """Delete invitations never accepted that expired (or were revoked) over INVITATION_RETENTION_DAYS ago.
+
+    Accepted invitations stay: they say who invited whom. Run nightly by ``hospitals.tasks``.
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=settings.INVITATION_RETENTION_DAYS)
+    deleted, _ = (StaffInvitation.objects.filter(accepted_at__isnull=True, expires_at__lt=cutoff)
+                  .delete())
+    return deleted

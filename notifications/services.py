@@ -4,7 +4,6 @@ import logging
 from datetime import datetime
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import DateTimeField, Value
 from django.db.models.functions import Coalesce
@@ -12,7 +11,7 @@ from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from healthstack import realtime
+from healthstack import mail, realtime
 
 from .events import get_event
 from .models import Notification
@@ -25,12 +24,14 @@ def notify(user, event: str, context: dict | None = None, *, url: str = "", atta
     """Store a Notification for ``user``; after commit push it on their socket and email it.
 
     ``context`` feeds the title and the templates ``emails/<event>.txt`` / ``.html``.
-    ``attachments`` is a sequence of (filename, bytes, mimetype). ``group`` names the thing
+    ``attachments`` is a sequence of (kind, ref) pairs rendered when the email is sent
+    (``healthstack.mail.register_attachment``). ``group`` names the thing
     the notification is about (``appointment:<id>``): the new notification takes the place of
     the earlier ones of that group, which stay under it as read history, so the unread count
     counts things, not events; a quiet event instead files itself under an unread one and is
-    not pushed. Raises UnknownEvent (a KeyError) for an event no app registered. A failing
-    mail server is logged and never undoes the caller's work.
+    not pushed. Raises UnknownEvent (a KeyError) for an event no app registered. The email goes
+    into the outbox in the caller's transaction and a task sends it (healthstack.mail): a failing
+    mail server delays it and never undoes or slows the caller's work.
     """
     spec = get_event(event)
     context = dict(context or {}, user=user, url=url, site_url=settings.SITE_URL)
@@ -42,7 +43,7 @@ def notify(user, event: str, context: dict | None = None, *, url: str = "", atta
         transaction.on_commit(lambda: _push(notification))
     if spec.email and user.email:
         html = render_to_string("emails/base.html", dict(context, title=title, body=body))
-        transaction.on_commit(lambda: _send_email(user.email, title, body, html, attachments, context))
+        _queue_email(user.email, title, body, html, attachments, context, about=event, now=now)
     return notification
 
 
@@ -82,19 +83,13 @@ def send_email(*, address: str, template: str, context: dict, attachments=()) ->
     subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
     text = render_to_string(f"emails/{template}.txt", context).strip()
     html = render_to_string("emails/base.html", dict(context, title=subject, body=text))
-    transaction.on_commit(lambda: _send_email(address, subject, text, html, attachments, context))
+    _queue_email(address, subject, text, html, attachments, context, about=template)
 
 
-def _send_email(address, subject, text, html, attachments, context) -> None:
+def _queue_email(address, subject, text, html, attachments, context, *, about: str, now=None) -> None:
     footer = f"\n\n{settings.SITE_URL}{context['url']}" if context.get("url") else ""
-    message = EmailMultiAlternatives(subject=subject, body=text + footer, to=[address])
-    message.attach_alternative(html, "text/html")
-    for filename, content, mimetype in attachments:
-        message.attach(filename, content, mimetype)
-    try:
-        message.send()
-    except Exception:
-        logger.error("email for event %r to user could not be sent", subject[:40], exc_info=True)
+    mail.queue_email(to=address, subject=subject, text=text + footer, html=html, attachments=attachments,
+                     about=about, now=now)
 
 
 def mark_read(user, notification_id: int | None = None, *, now: datetime | None = None) -> int:

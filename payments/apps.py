@@ -12,10 +12,14 @@ class PaymentsConfig(AppConfig):
         from hospitals.navigation import register_nav_item
 
         from . import checks  # noqa: F401  (registers the gateway settings checks)
+        from healthstack.mail import register_attachment
+
         from .events import register_events
+        from .receipts import receipt_attachment
         from .models import Payment
 
         register_events()
+        register_attachment("receipt", receipt_attachment)
         register_nav_item("payments", label=_("Payments"), url_name="hospital_payments:list", icon="cash-coin",
                           roles={"admin"}, order=60, app_name="hospital_payments")
         register_shortcut(

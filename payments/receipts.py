@@ -23,3 +23,9 @@ def receipt_download_name(payment: Payment) -> str:
     """The receipt's file name, dated with the day it was paid at the hospital (not the UTC day)."""
     day = local_date(payment.paid_at or payment.created_at, payment.hospital)
     return f"receipt-{day:%Y-%m-%d}-{payment.tran_id}.pdf"
+
+
+def receipt_attachment(payment_id: int) -> tuple[str, bytes, str]:
+    """The receipt PDF as an email attachment, rendered when the email is sent (healthstack.mail)."""
+    payment = Payment.objects.with_people().get(pk=payment_id)
+    return receipt_download_name(payment), receipt_pdf(payment), "application/pdf"

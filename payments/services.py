@@ -297,12 +297,9 @@ def _deliver(payment: Payment) -> None:
 
 def send_receipt(payment: Payment) -> None:
     """Notify the payer of the payment with the receipt PDF attached (after commit)."""
-    from .receipts import receipt_download_name, receipt_pdf
-
     payment = Payment.objects.with_people().get(pk=payment.pk)
-    attachments = [(receipt_download_name(payment), receipt_pdf(payment), "application/pdf")]
-    notify(payment.payer, "payment_received", _context(payment), url=_return_url(payment), attachments=attachments,
-           group=_group(payment))
+    notify(payment.payer, "payment_received", _context(payment), url=_return_url(payment),
+           attachments=[("receipt", payment.pk)], group=_group(payment))
 
 
 def _context(payment: Payment, **extra) -> dict:

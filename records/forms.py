@@ -1,11 +1,13 @@
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from healthstack.files import DOCUMENT_KINDS
 from healthstack.forms import CheckedFileField
 
 from .models import MedicalDocument, PatientClinicalProfile, Prescription, PrescriptionItem
+from .timeline import timeline_kinds
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MAX_MEDICINES = 30
@@ -110,15 +112,13 @@ class SharingConsentForm(forms.Form):
 
 
 class TimelineFilterForm(forms.Form):
-    KINDS = [("", "Everything"), ("appointment", "Appointments"), ("prescription", "Prescriptions"),
-             ("document", "Documents")]
-
-    kind = forms.ChoiceField(label="Type", choices=KINDS, required=False)
-    hospital = forms.TypedChoiceField(label="Hospital", coerce=int, empty_value=None, required=False)
+    kind = forms.ChoiceField(label=_("Type"), required=False)
+    hospital = forms.TypedChoiceField(label=_("Hospital"), coerce=int, empty_value=None, required=False)
 
     def __init__(self, *args, hospitals=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["hospital"].choices = [("", "All hospitals")] + [(h.pk, h.name) for h in hospitals]
+        self.fields["kind"].choices = [("", _("Everything"))] + [(kind.key, kind.label) for kind in timeline_kinds()]
+        self.fields["hospital"].choices = [("", _("All hospitals"))] + [(h.pk, h.name) for h in hospitals]
 
     def value(self, name):
         return self.cleaned_data.get(name) if self.is_valid() else None

@@ -26,6 +26,7 @@ from . import services
 from .forms import ClinicalProfileForm, PrescriptionForm, item_formset
 from .models import AccessLog, Prescription
 from .pages import pdf_response, timeline_context
+from .sections import record_sections_for
 from .permissions import can_view_record, care_appointments, doctor_memberships, patients_in_care
 from .selectors import (
     REVISIONS_SHOWN,
@@ -110,6 +111,7 @@ def patient_detail(request, patient_id):
         "clinical": clinical,
         "clinical_form": _clinical_form(clinical),
         "revisions": record.profile_revisions[:REVISIONS_SHOWN],
+        "record_sections": record_sections_for(record, request.user),
         "appointments_here": list(
             Appointment.objects.for_hospital(request.hospital).for_membership(request.membership)
             .filter(patient=patient).order_by("-date", "-start_time")[:5]

@@ -1,5 +1,6 @@
 """Writes with rules for health records: the access log, prescriptions, uploads, consent."""
 
+import logging
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
@@ -7,8 +8,10 @@ from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import PatientProfile
+from healthstack import mail
 from healthstack.files import CheckedUpload
 from healthstack.status import locked
 from healthstack.verification import issue_document_code, supersede_document_code
@@ -27,6 +30,8 @@ from .models import (
 )
 from .permissions import record_scope
 from .selectors import RecordView
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["RecordsError", "RecordAccessDenied"]
 
@@ -126,6 +131,25 @@ def verify_access_log() -> tuple[int, str | None]:
     if head is not None and (head.sequence != checked or head.last_hash != expected_prev):
         return checked, f"the log ends at #{checked} but {head.sequence} rows were written (rows missing at the end)"
     return checked, None
+
+
+def check_access_log_chain(*, now: datetime | None = None) -> str | None:
+    """Verify the chain and, if it is broken, alert the operators by email; return the problem or None.
+
+    Run nightly by ``records.tasks``; ``manage.py verify_access_log`` checks it by hand.
+    """
+    checked, problem = verify_access_log()
+    if problem:
+        logger.error("access log chain broken after %s good rows: %s", checked, problem)
+        mail.alert_operators(
+            subject=gettext("HealthStack: the access log's chain is broken"),
+            text=gettext("The nightly check of the access log found a row that was changed or removed.\n\n"
+                         "Rows checked and intact: %(checked)s\nFirst problem: %(problem)s\n\n"
+                         "Run `manage.py verify_access_log` to see it again, and restore the log from a backup "
+                         "if rows were removed.") % {"checked": checked, "problem": problem},
+            about="access_log_broken", now=now,
+        )
+    return problem
 
 
 # --- Clinical profile and consent -------------------------------------------------------------

@@ -1,15 +1,20 @@
-"""One patient's record as a timeline: appointments, prescriptions and documents across hospitals.
+"""One patient's record as a timeline: appointments, prescriptions, documents, and what other apps add.
 
-A fixed number of queries whatever the length of the record: one per kind, one for the
-prescriptions' medicines, one for the hospitals filter.
+Each kind of entry is registered (``register_timeline_kind``): records registers its own three
+here, and apps above records (labs' reports, pharmacy's dispensed medicines) register theirs
+from their ``AppConfig.ready()``. A kind lists its entries within the reader's scope in one
+query (two for prescriptions and their medicines), so the timeline costs a fixed number of
+queries whatever the length of the record, plus one for the hospitals filter.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.db.models import Prefetch, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from appointments.models import Appointment
 from hospitals.models import Hospital
@@ -17,7 +22,6 @@ from hospitals.models import Hospital
 from .models import MedicalDocument, Prescription, PrescriptionItem
 from .permissions import RecordScope
 
-KINDS = ("appointment", "prescription", "document")
 # Bookings that never became a visit the record shows: a hold that was never paid.
 UNPAID_HOLDS = (Appointment.Status.AWAITING_PAYMENT, Appointment.Status.EXPIRED)
 PER_KIND_LIMIT = 300
@@ -32,25 +36,91 @@ class TimelineEntry:
 
     @property
     def template(self) -> str:
-        return f"records/partials/timeline_{self.kind}.html"
+        return TIMELINE_KINDS[self.kind].template
 
 
-def _prescriptions(patient, scope: RecordScope, draft_author):
-    prescriptions = Prescription.objects.for_patient(patient).in_scope(scope).with_people()
+@dataclass(frozen=True)
+class TimelineKind:
+    """A kind of timeline entry.
+
+    ``entries(patient, *, scope, hospital_id, draft_author)`` returns the entries the scope shows
+    (at most PER_KIND_LIMIT, one hospital's when ``hospital_id`` is given); ``hospitals(patient)``
+    is a ``Q`` on Hospital matching the hospitals where this kind has entries (for the filter).
+    ``order`` breaks ties between kinds on the same day (lower shows lower on the page).
+    """
+
+    key: str
+    label: Any
+    template: str
+    entries: Callable
+    hospitals: Callable | None = None
+    order: int = 50
+
+
+TIMELINE_KINDS: dict[str, TimelineKind] = {}
+
+
+def register_timeline_kind(key: str, *, label, template: str, entries, hospitals=None, order: int = 50) -> None:
+    """Add (or replace) the timeline kind ``key`` on every record page (patient's and staff's)."""
+    TIMELINE_KINDS[key] = TimelineKind(key, label, template, entries, hospitals, order)
+
+
+def timeline_kinds() -> list[TimelineKind]:
+    return sorted(TIMELINE_KINDS.values(), key=lambda kind: (kind.order, kind.key))
+
+
+def in_scope(queryset, scope: RecordScope, hospital_id: int | None = None):
+    """Rows of ``queryset`` (with a ``hospital``) that ``scope`` shows, of one hospital if given."""
+    if not scope.all_hospitals:
+        queryset = queryset.filter(hospital_id__in=scope.hospital_ids)
+    return queryset.filter(hospital_id=hospital_id) if hospital_id else queryset
+
+
+def _appointments(patient, *, scope, hospital_id=None, draft_author=None):
+    appointments = in_scope(Appointment.objects.for_patient(patient).exclude(status__in=UNPAID_HOLDS), scope,
+                            hospital_id)
+    return [TimelineEntry("appointment", appointment.date, appointment.hospital, appointment)
+            for appointment in appointments.with_people().order_by("-date", "-start_time")[:PER_KIND_LIMIT]]
+
+
+def _prescriptions(patient, *, scope, hospital_id=None, draft_author=None):
     visible = Q(status__in=[Prescription.Status.ISSUED, Prescription.Status.SUPERSEDED])
     if draft_author is not None:
         visible |= Q(status=Prescription.Status.DRAFT, membership=draft_author)
-    return prescriptions.filter(visible).prefetch_related(
+    prescriptions = in_scope(Prescription.objects.for_patient(patient), scope, hospital_id).with_people()
+    prescriptions = prescriptions.filter(visible).prefetch_related(
         Prefetch("items", queryset=PrescriptionItem.objects.order_by("position", "id"))
     ).select_related("correction")
+    return [TimelineEntry("prescription", timezone.localdate(p.issued_at or p.created_at), p.hospital, p)
+            for p in prescriptions[:PER_KIND_LIMIT]]
+
+
+def _documents(patient, *, scope, hospital_id=None, draft_author=None):
+    documents = in_scope(MedicalDocument.objects.for_patient(patient), scope, hospital_id).select_related("hospital")
+    return [TimelineEntry("document", document.document_date, document.hospital, document)
+            for document in documents[:PER_KIND_LIMIT]]
+
+
+register_timeline_kind(
+    "appointment", label=_("Appointments"), template="records/partials/timeline_appointment.html",
+    entries=_appointments, order=10,
+    hospitals=lambda patient: Q(appointments__patient=patient) & ~Q(appointments__status__in=UNPAID_HOLDS),
+)
+register_timeline_kind(
+    "prescription", label=_("Prescriptions"), template="records/partials/timeline_prescription.html",
+    entries=_prescriptions, order=20,
+    hospitals=lambda patient: Q(prescriptions__patient=patient, prescriptions__status__in=["issued", "superseded"]),
+)
+register_timeline_kind(
+    "document", label=_("Documents"), template="records/partials/timeline_document.html", entries=_documents,
+    order=30,
+)
 
 
 def timeline_hospitals(patient, scope: RecordScope):
     """Hospitals that appear in the part of the record ``scope`` shows (for the filter)."""
-    hospitals = Hospital.objects.filter(
-        Q(appointments__patient=patient) & ~Q(appointments__status__in=UNPAID_HOLDS)
-        | Q(prescriptions__patient=patient, prescriptions__status__in=["issued", "superseded"])
-    )
+    matches = [kind.hospitals(patient) for kind in timeline_kinds() if kind.hospitals]
+    hospitals = Hospital.objects.filter(Q(*matches, _connector=Q.OR)) if matches else Hospital.objects.none()
     if not scope.all_hospitals:
         hospitals = hospitals.filter(pk__in=scope.hospital_ids)
     return hospitals.distinct().order_by("name")
@@ -62,26 +132,10 @@ def build_timeline(patient, *, scope: RecordScope, kind: str | None = None, hosp
 
     ``draft_author`` (a doctor membership) also sees their own unissued drafts.
     """
+    kinds = [TIMELINE_KINDS[kind]] if kind in TIMELINE_KINDS else timeline_kinds()
     entries: list[TimelineEntry] = []
-    kinds = [kind] if kind in KINDS else KINDS
-
-    def narrowed(queryset):
-        queryset = queryset.in_scope(scope) if hasattr(queryset, "in_scope") else queryset
-        return queryset.filter(hospital_id=hospital_id) if hospital_id else queryset
-
-    if "appointment" in kinds:
-        appointments = Appointment.objects.for_patient(patient).exclude(status__in=UNPAID_HOLDS)
-        if not scope.all_hospitals:
-            appointments = appointments.filter(hospital_id__in=scope.hospital_ids)
-        for appointment in narrowed(appointments).with_people().order_by("-date", "-start_time")[:PER_KIND_LIMIT]:
-            entries.append(TimelineEntry("appointment", appointment.date, appointment.hospital, appointment))
-    if "prescription" in kinds:
-        for prescription in narrowed(_prescriptions(patient, scope, draft_author))[:PER_KIND_LIMIT]:
-            day = timezone.localdate(prescription.issued_at or prescription.created_at)
-            entries.append(TimelineEntry("prescription", day, prescription.hospital, prescription))
-    if "document" in kinds:
-        documents = MedicalDocument.objects.for_patient(patient).select_related("hospital")
-        for document in narrowed(documents)[:PER_KIND_LIMIT]:
-            entries.append(TimelineEntry("document", document.document_date, document.hospital, document))
-    entries.sort(key=lambda entry: (entry.day, KINDS.index(entry.kind)), reverse=True)
+    for timeline_kind in kinds:
+        entries.extend(timeline_kind.entries(patient, scope=scope, hospital_id=hospital_id, draft_author=draft_author))
+    rank = {timeline_kind.key: position for position, timeline_kind in enumerate(timeline_kinds())}
+    entries.sort(key=lambda entry: (entry.day, rank[entry.kind]), reverse=True)
     return entries

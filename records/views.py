@@ -14,6 +14,7 @@ from . import services
 from .forms import MedicalDocumentForm, SharingConsentForm
 from .models import AccessLog, MedicalDocument, Prescription
 from .pages import pdf_response, timeline_context
+from .sections import record_sections_for
 
 REVISIONS_SHOWN_TO_PATIENT = 20
 
@@ -33,6 +34,7 @@ def my_records(request):
         "clinical": record.clinical_profile(),
         "revisions": record.profile_revisions[:REVISIONS_SHOWN_TO_PATIENT],
         "consent_form": SharingConsentForm(initial={"sharing_consent": profile.sharing_consent}) if profile else None,
+        "record_sections": record_sections_for(record, request.user),
     })
 
 

@@ -286,3 +286,105 @@ def _parse(raw: bytes) -> SentEmail:
         attachments=attachments,
         message=message,
     )
+
+
+@dataclass
+class DemoFiles:
+    """A file database and media folders holding what `make run` seeds (`migrate` + `seed_demo`)."""
+
+    root: Path
+
+    @property
+    def database(self) -> Path:
+        return self.root / "db.sqlite3"
+
+    @property
+    def media_root(self) -> Path:
+        return self.root / "media"
+
+    @property
+    def private_media_root(self) -> Path:
+        return self.root / "private_media"
+
+    def env(self) -> dict:
+        """The variables that point settings.py at these files (tasks queue beside the database)."""
+        return {
+            "DATABASE_URL": f"sqlite:///{self.database}",
+            "MEDIA_ROOT": str(self.media_root),
+            "PRIVATE_MEDIA_ROOT": str(self.private_media_root),
+            "HUEY_DATABASE": str(self.root / "tasks.sqlite3"),
+        }
+
+    def patient_with_records(self) -> str:
+        """The email of a demo patient with an issued prescription and an uploaded document."""
+        import sqlite3
+
+        connection = sqlite3.connect(self.database)
+        try:
+            row = connection.execute(
+                "SELECT u.email FROM accounts_user u WHERE"
+                " EXISTS (SELECT 1 FROM records_prescription p WHERE p.patient_id = u.id AND p.status = 'issued')"
+                " AND EXISTS (SELECT 1 FROM records_medicaldocument d WHERE d.patient_id = u.id)"
+                " ORDER BY u.email LIMIT 1"
+            ).fetchone()
+        finally:
+            connection.close()
+        if row is None:
+            raise AssertionError("the seeded demo has no patient with both a prescription and a document")
+        return row[0]
+
+    def copy_to(self, root: Path) -> "DemoFiles":
+        """A private copy (database through SQLite's backup API, so a copy is never torn)."""
+        import shutil
+        import sqlite3
+
+        root.mkdir(parents=True)
+        copy = DemoFiles(root)
+        source, target = sqlite3.connect(self.database), sqlite3.connect(copy.database)
+        with target:
+            source.backup(target)
+        source.close()
+        target.close()
+        for folder, destination in ((self.media_root, copy.media_root),
+                                    (self.private_media_root, copy.private_media_root)):
+            if folder.exists():
+                shutil.copytree(folder, destination)
+        return copy
+
+
+def manage_py(*args: str, env: dict, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run ``manage.py`` in a subprocess with ``env`` over a clean environment; raise with its output if it fails."""
+    clean = {key: value for key, value in os.environ.items()
+             if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "HUEY_", "SITE_URL"))}
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "healthstack.settings", "DJANGO_DEBUG_TOOLBAR": "0",
+             "EMAIL_URL": "consolemail://", **env},
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def seed_demo_files(root: Path) -> DemoFiles:
+    """Migrate and seed the demo into ``root`` as `make run` does (about 25 s: real password hashing)."""
+    demo = DemoFiles(root)
+    root.mkdir(parents=True, exist_ok=True)
+    manage_py("migrate", "--noinput", env=demo.env())
+    manage_py("seed_demo", env=demo.env())
+    return demo
+
+
+def log_in(base_url: str, email_address: str, password: str):
+    """A ``requests`` session signed in through the log-in form of the server at ``base_url``."""
+    import requests
+
+    session = requests.Session()
+    form = session.get(base_url + "/accounts/login/", timeout=10)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
+    answer = session.post(base_url + "/accounts/login/", timeout=20, allow_redirects=False,
+                          data={"csrfmiddlewaretoken": token, "username": email_address, "password": password},
+                          headers={"Referer": base_url + "/accounts/login/"})
+    if answer.status_code != 302:
+        raise AssertionError(f"log-in as {email_address} answered {answer.status_code}")
+    return session

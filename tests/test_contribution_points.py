@@ -3,7 +3,6 @@ without editing another app: tests/throwaway_app is installed for these tests on
 
 import pytest
 from django.core import mail
-from django.test import modify_settings, override_settings
 
 from hospitals import dashboard, navigation
 from notifications import events
@@ -11,19 +10,6 @@ from notifications.models import Notification
 from notifications.services import notify
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def throwaway_app():
-    before = dict(navigation.NAV_ITEMS), dict(dashboard.PANELS), dict(events.EVENTS)
-    try:
-        with modify_settings(INSTALLED_APPS={"append": "tests.throwaway_app"}), \
-                override_settings(ROOT_URLCONF="tests.throwaway_app.urls"):
-            yield
-    finally:
-        for registry, saved in zip((navigation.NAV_ITEMS, dashboard.PANELS, events.EVENTS), before, strict=True):
-            registry.clear()
-            registry.update(saved)
 
 
 def test_new_apps_staff_bar_item_shows_for_its_role_only(throwaway_app, client_for, hospital, pharmacist,
@@ -77,3 +63,20 @@ def test_doctor_home_lists_the_hospitals_card_hospitals_registers(client_for, do
 
 def test_patient_home_shows_no_doctor_card(client_for, patient):
     assert "Your hospitals" not in client_for(patient).get("/me/").content.decode()
+
+
+def test_once_uninstalled_nothing_of_the_new_apps_shop_or_record_parts_stays(throwaway_app):
+    from accounts import orders
+    from records import sections, timeline
+
+    timeline.register_timeline_kind("note", label="Notes", template="x.html", entries=lambda *a, **k: [])
+    sections.register_record_section("trend", template="x.html", selector=lambda **k: {})
+    orders.register_order_source("stock", label="Stock", orders=lambda user: [])
+
+
+def test_after_it_the_registries_are_as_before():
+    from accounts import orders
+    from records import sections, timeline
+
+    assert "note" not in timeline.TIMELINE_KINDS and "trend" not in sections.RECORD_SECTIONS
+    assert "stock" not in orders.ORDER_SOURCES

@@ -17,7 +17,9 @@ def test_healthz_reports_ok(client, db):
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    body = response.json()
+    assert body["status"] == "ok" and body["database"]["state"] == "ok"
+    assert {body[part]["state"] for part in ("cache", "channel_layer", "task_queue")} == {"ok"}
 
 
 def _settings_in_subprocess(expression: str, **env) -> str:
@@ -111,4 +113,14 @@ def test_postgres_membership_role_is_unique_per_hospital(doctor_membership):
 @pytest.mark.postgres
 def test_postgres_healthz_through_the_database(client, db):
     assert connection.vendor == "postgresql"
-    assert json.loads(client.get("/healthz").content)["database"] == "ok"
+    assert json.loads(client.get("/healthz").content)["database"] == {"state": "ok", "engine": "postgresql"}
+
+
+def test_the_task_queue_is_a_file_beside_the_database_by_default_and_redis_with_redis_url(tmp_path):
+    database = tmp_path / "site.sqlite3"
+    assert _settings_in_subprocess("(settings.HUEY['huey_class'], settings.HUEY['filename'])",
+                                   DATABASE_URL=f"sqlite:///{database}", REDIS_URL="", HUEY_DATABASE="",
+                                   DJANGO_DEBUG_TOOLBAR="0") == repr(("huey.SqliteHuey", str(tmp_path / "tasks.sqlite3")))
+    assert _settings_in_subprocess("(settings.HUEY['huey_class'], settings.HUEY['url'])",
+                                   REDIS_URL="redis://127.0.0.1:6399/2", DJANGO_DEBUG_TOOLBAR="0") == repr(
+        ("huey.RedisHuey", "redis://127.0.0.1:6399/2"))

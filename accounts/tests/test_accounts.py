@@ -10,6 +10,7 @@ from PIL import Image
 
 from accounts.models import DoctorProfile, PatientProfile, User
 from accounts.tests.factories import PASSWORD, DoctorFactory, PatientFactory
+from healthstack.models import OutgoingEmail
 from hospitals.tests.factories import MembershipFactory
 
 SIGNUP = {
@@ -123,8 +124,11 @@ def test_logout_is_post_only(client_for, patient):
 
 
 @pytest.mark.django_db
-def test_password_reset_email_and_confirm(client, patient):
-    client.post(reverse("accounts:password-reset"), {"email": patient.email})
+def test_password_reset_email_and_confirm(client, patient, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:password-reset"), {"email": patient.email})
+    # Through the outbox like every email: the request does not wait for the mail server.
+    assert OutgoingEmail.objects.get(to=patient.email).about == "password_reset"
     assert len(mail.outbox) == 1
     body = mail.outbox[0].body
     link = next(line for line in body.splitlines() if "/accounts/password/reset/" in line)

@@ -120,10 +120,11 @@ def test_password_change_on_the_page_ends_every_token(client_for):
 
 
 @pytest.mark.django_db
-def test_password_reset_ends_every_token(client):
+def test_password_reset_ends_every_token(client, django_capture_on_commit_callbacks):
     patient = PatientFactory()
     token = log_in(patient)
-    client.post(reverse("accounts:password-reset"), {"email": f"  {patient.email.upper()} "})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:password-reset"), {"email": f"  {patient.email.upper()} "})
     link = next(line for line in mail.outbox[0].body.splitlines() if "/accounts/password/reset/" in line)
     form_page = client.get(link.split("testserver", 1)[1], follow=True)
     client.post(form_page.redirect_chain[-1][0],

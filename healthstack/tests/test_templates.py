@@ -45,6 +45,49 @@ def test_missing_page_renders_friendly_404(client):
     assert "HealthStack" in body
 
 
+@pytest.mark.django_db
+def test_unknown_url_renders_friendly_404_with_debug_on(client, settings):
+    # The demo (`make run`) runs with DEBUG on: its visitors get the site's page, not URL patterns.
+    settings.DEBUG = True
+
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "We couldn&#x27;t find that page" in body or "We couldn't find that page" in body
+    assert "URLconf" not in body
+    assert "Content-Security-Policy" in response.headers
+
+
+@pytest.mark.django_db
+def test_unknown_api_url_is_json_404_with_debug_on(client, settings):
+    settings.DEBUG = True
+
+    response = client.get("/api/v1/no-such-endpoint/")
+
+    assert response.status_code == 404 and response.json() == {"detail": "Not found."}
+
+
+@pytest.mark.django_db
+def test_debug_on_keeps_djangos_page_for_a_view_that_raises_404(client, settings):
+    # A known URL whose view says "not found" is a developer's question: the debug page says where.
+    settings.DEBUG = True
+
+    response = client.get(reverse("hospitals:hospital-detail", args=["no-such-hospital"]))
+
+    assert response.status_code == 404
+    assert "Raised by:" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_debug_on_still_appends_a_missing_slash(client, settings):
+    settings.DEBUG = True
+
+    response = client.get(reverse("hospitals:hospital-list").rstrip("/"))
+
+    assert response.status_code == 301 and response["Location"] == reverse("hospitals:hospital-list")
+
+
 @pytest.mark.parametrize(
     "relative",
     [

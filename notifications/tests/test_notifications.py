@@ -1,9 +1,8 @@
-import logging
-
 import pytest
 from django.core import mail
 from django.urls import reverse
 
+from healthstack.models import OutgoingEmail
 from notifications.models import Notification
 from notifications.services import notify
 
@@ -26,13 +25,17 @@ def test_notify_stores_and_emails_after_commit(patient, django_capture_on_commit
 
 
 @pytest.mark.django_db
-def test_smtp_failure_is_logged_not_raised(patient, settings, caplog, django_capture_on_commit_callbacks):
+def test_a_refusing_mail_server_leaves_the_email_queued_with_the_reason(patient, settings,
+                                                                        django_capture_on_commit_callbacks):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
-    with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         notify(patient, "staff_restored", {"hospital_name": "Green Life"})
     assert Notification.objects.filter(user=patient).count() == 1
-    assert any("could not be sent" in r.message for r in caplog.records)
+    email = OutgoingEmail.objects.get(to=patient.email)
+    assert email.status == OutgoingEmail.Status.QUEUED and email.attempts == 1
+    assert "Connection refused" in email.last_error or "Errno" in email.last_error
+    assert [event.kind for event in email.events.all()] == ["queued", "attempt_failed"]
 
 
 @pytest.mark.django_db
