@@ -263,3 +263,46 @@ def assert_ledger_balanced(batches=None) -> None:
         "reservations out of balance (batch, reserved, allocated): "
         f"{[(b.pk, b.quantity_reserved, b.allocated) for b in held]}"
     )
+
+
+STATUS_TONES = {
+    MedicineOrder.Status.AWAITING_PAYMENT: "warning", MedicineOrder.Status.PAID: "info",
+    MedicineOrder.Status.PREPARING: "info", MedicineOrder.Status.READY: "success",
+    MedicineOrder.Status.OUT_FOR_DELIVERY: "primary", MedicineOrder.Status.COLLECTED: "secondary",
+    MedicineOrder.Status.DELIVERED: "secondary", MedicineOrder.Status.CANCELLED: "dark",
+    MedicineOrder.Status.EXPIRED: "dark",
+}
+
+
+def patient_order_rows(user) -> list:
+    """The patient's medicine orders as rows of /me/orders/ (accounts.orders); three queries."""
+    from accounts.orders import OrderRow
+
+    rows = []
+    for order in patient_orders(user):
+        lines = list(order.lines.all())
+        summary = ", ".join(f"{line.medicine.brand_name or line.medicine.generic_name} × {line.quantity}"
+                            for line in lines[:3]) + ("…" if len(lines) > 3 else "")
+        rows.append(OrderRow(
+            kind="medicine", kind_label=_("Medicines"), reference=order.number, hospital_name=order.hospital.name,
+            status=order.status, status_label=order.get_status_display(), placed_at=order.checked_out_at or order.created_at,
+            total=order.amount, currency=order.currency, url=order.payment_return_url(), summary=summary,
+            tone=STATUS_TONES.get(order.status, "secondary"),
+        ))
+    return rows
+
+
+def timeline_dispensed(patient, *, scope, hospital_id=None, draft_author=None) -> list:
+    """The record timeline's "medicines dispensed" entries: one per order handed over, in the reader's scope.
+
+    Two queries (orders, and their dispensed lines with medicines), whatever the record's length.
+    """
+    from records.timeline import PER_KIND_LIMIT, TimelineEntry, in_scope
+
+    orders = in_scope(MedicineOrder.objects.for_patient(patient).filter(status__in=MedicineOrder.DISPENSED), scope,
+                      hospital_id).select_related("hospital").prefetch_related(
+        Prefetch("lines", to_attr="dispensed_lines", queryset=MedicineOrderLine.objects.filter(
+            quantity_dispensed__gt=0).select_related("medicine").order_by("pk")),
+    ).order_by("-ready_at", "-pk")[:PER_KIND_LIMIT]
+    return [TimelineEntry("dispensed_medicine", local_date(order.ready_at or order.updated_at, order.hospital),
+                          order.hospital, order) for order in orders]

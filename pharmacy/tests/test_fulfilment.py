@@ -170,3 +170,29 @@ def test_dispensed_medicines_for_the_doctors_timeline_follow_the_record_scope(
 
     assert sorted(everything) == [("Amlodipine", 1), ("Paracetamol", 2)]
     assert [line.medicine.generic_name for line in own_only] == ["Paracetamol"]
+
+
+def test_dispensed_medicines_show_on_the_record_timeline_and_orders_on_me_orders(
+        patient, hospital, other_hospital, medicine, pharmacist, receive, paid_order, client_for):
+    from accounts.orders import orders_for
+    from records.timeline import build_timeline
+
+    receive(medicine, 20)
+    ready = services.mark_ready(order=services.start_preparing(order=paid_order(medicine, 2), by=pharmacist),
+                                by=pharmacist)
+    paid_order(medicine, 3)
+    elsewhere = MedicineFactory(hospital=other_hospital, generic_name="Amlodipine")
+    receive(elsewhere, 10)
+    services.mark_ready(order=services.start_preparing(order=paid_order(elsewhere, 1), by=pharmacist), by=pharmacist)
+
+    everything = [e.item.pk for e in build_timeline(patient, scope=RecordScope(all_hospitals=True))
+                  if e.kind == "dispensed_medicine"]
+    own_only = [e.item for e in build_timeline(patient, scope=RecordScope(
+        all_hospitals=False, hospital_ids=frozenset({hospital.pk}))) if e.kind == "dispensed_medicine"]
+    assert len(everything) == 2 and [o.pk for o in own_only] == [ready.pk]
+    page = client_for(patient).get("/me/records/").content.decode()
+    assert "Medicines dispensed" in page and "Paracetamol (Napa) 500 mg × 2" in page
+
+    rows = orders_for(patient, kind="medicine")
+    assert [(row.reference, row.status) for row in rows][-1] == (ready.number, "ready")
+    assert "MO-" in client_for(patient).get("/me/orders/").content.decode()
