@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from healthstack.admin import ReadOnlyAdmin
 
-from .models import Appointment, AppointmentStatusChange, DayOff, QueueState, Review, ScheduleRule
+from .models import Appointment, AppointmentReminder, AppointmentStatusChange, DayOff, QueueState, Review, ScheduleRule
 
 
 class StatusChangeInline(admin.TabularInline):
@@ -59,3 +59,13 @@ class AppointmentStatusChangeAdmin(ReadOnlyAdmin):
     list_display = ["appointment", "from_status", "to_status", "by", "at"]
     list_filter = ["to_status", "hospital"]
     list_select_related = ["appointment__patient", "appointment__membership__user", "appointment__hospital", "by"]
+
+
+@admin.register(AppointmentReminder)
+class AppointmentReminderAdmin(ReadOnlyAdmin):
+    """Which reminders went out: one row per appointment and kind, written with the reminder itself."""
+
+    list_display = ["appointment", "kind", "sent_at"]
+    list_filter = ["kind"]
+    date_hierarchy = "sent_at"
+    raw_id_fields = ["appointment"]

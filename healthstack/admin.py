@@ -64,3 +64,13 @@ class OutgoingEmailAdmin(ReadOnlyAdmin):
             requeue_email(email, by=request.user)
         self.message_user(request, ngettext("%(count)d email queued again.", "%(count)d emails queued again.",
                                             len(failed)) % {"count": len(failed)}, messages.SUCCESS)
+
+
+@admin.register(EmailEvent)
+class EmailEventAdmin(ReadOnlyAdmin):
+    """Every attempt of every email, searchable by address: what the outbox did and why it failed."""
+
+    list_display = ["at", "email", "kind", "error"]
+    list_filter = ["kind"]
+    search_fields = ["email__to", "error"]
+    list_select_related = ["email"]

@@ -12,6 +12,7 @@ from django.conf import settings  # noqa: E402
 
 from healthstack.bodylimit import RequestBodyLimit, limit_daphne_request_bodies  # noqa: E402
 from healthstack.routing import websocket_urlpatterns  # noqa: E402
+from healthstack.socketthreads import ThreadPerSocket  # noqa: E402
 
 MAX_REQUEST_BODY_BYTES = settings.MAX_REQUEST_BODY_MB * 1024 * 1024
 limit_daphne_request_bodies(MAX_REQUEST_BODY_BYTES)
@@ -19,6 +20,8 @@ limit_daphne_request_bodies(MAX_REQUEST_BODY_BYTES)
 application = ProtocolTypeRouter(
     {
         "http": RequestBodyLimit(django_asgi_app, max_bytes=MAX_REQUEST_BODY_BYTES),
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": ThreadPerSocket(
+            AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+        ),
     }
 )

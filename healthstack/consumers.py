@@ -1,8 +1,9 @@
 """The websocket consumer every HealthStack socket builds on, and the one for paths no route matches.
 
-A socket is accepted first and then, when access is refused, closed with a code the browser
-scripts understand (4401 signed out, 4403 not yours, 4404 no such thing): a plain refused
-handshake looks like a network error and would be retried forever.
+A socket opens once it has joined its groups, so nothing sent to them after it opens is missed.
+When access is refused it opens and is closed at once with a code the browser scripts understand
+(4401 signed out, 4403 not yours, 4404 no such thing): a plain refused handshake looks like a
+network error and would be retried forever.
 """
 
 import json
@@ -45,15 +46,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
     allow_anonymous = False
 
     async def connect(self):
-        await self.accept()
         user = self.scope.get("user")
         if not self.allow_anonymous and (user is None or not user.is_authenticated):
-            await self.close(code=realtime.CLOSE_UNAUTHENTICATED)
+            await self.refuse(realtime.CLOSE_UNAUTHENTICATED)
             return
         try:
             groups = await database_sync_to_async(self.authorize)(user)
         except Refused as refusal:
-            await self.close(code=refusal.code)
+            await self.refuse(refusal.code)
             return
         session = self.scope.get("session")
         if session is not None and getattr(session, "session_key", None):
@@ -61,7 +61,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
             self.groups.append(group)
+        # Open only once in its groups: whatever the room hears after the socket opens reaches it.
+        await self.accept()
         await self.joined()
+
+    async def refuse(self, code: int) -> None:
+        await self.accept()
+        await self.close(code=code)
 
     def authorize(self, user) -> list[str]:
         raise NotImplementedError

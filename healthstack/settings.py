@@ -108,7 +108,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # SQLite tuned for a web server: a write transaction takes the write lock when it begins
     # (IMMEDIATE), so two requests never both read and then fail to upgrade ("database is
     # locked"); a writer waits up to the busy timeout for its turn; WAL lets readers go on
-    # while one request writes; synchronous=NORMAL is safe under WAL.
+    # while one request writes; synchronous=NORMAL is safe under WAL. The backend queues the
+    # writers of one process on a lock, fairly, instead of SQLite's polling (healthstack/db/sqlite3).
+    DATABASES["default"]["ENGINE"] = "healthstack.db.sqlite3"
     DATABASES["default"].setdefault("OPTIONS", {}).update({
         "transaction_mode": env.str("SQLITE_TRANSACTION_MODE", default="IMMEDIATE"),
         "timeout": env.float("SQLITE_BUSY_TIMEOUT_SECONDS", default=20),

@@ -2,12 +2,6 @@
 default SQLite file database (as ``make run`` serves it): one booking, nineteen clear
 "slot taken" answers, no server error."""
 
-import json
-import urllib.error
-import urllib.request
-from concurrent.futures import ThreadPoolExecutor
-from threading import Barrier
-
 import pytest
 from django.db import connection
 
@@ -15,24 +9,10 @@ from accounts.services import issue_api_token
 from accounts.tests.factories import PatientFactory
 from appointments.models import Appointment
 from appointments.services import SLOT_TAKEN
+from tests.load import race_for_one_slot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 RACERS = 20
-
-
-def _post_json(url: str, token: str, payload: dict) -> tuple[int, dict]:
-    request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST", headers={
-        "Content-Type": "application/json", "Authorization": f"Token {token}",
-    })
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as error:
-        body = error.read()
-        try:
-            return error.code, json.loads(body or b"{}")
-        except ValueError:
-            return error.code, {"raw": body[:200].decode(errors="replace")}
 
 
 def test_twenty_patients_racing_for_one_slot_on_sqlite_get_one_booking_and_no_server_error(
@@ -44,14 +24,8 @@ def test_twenty_patients_racing_for_one_slot_on_sqlite_get_one_booking_and_no_se
     tokens = [issue_api_token(user=PatientFactory())[1] for _ in range(RACERS)]
     payload = {"membership": doctor_membership.pk, "date": booking_day.isoformat(), "start_time": "10:00",
                "reason": "Fever for three days"}
-    start_together = Barrier(RACERS)
 
-    def book(token):
-        start_together.wait()
-        return _post_json(f"{live_server_url}/api/v1/me/appointments/", token, payload)
-
-    with ThreadPoolExecutor(RACERS) as pool:
-        answers = list(pool.map(book, tokens))
+    answers = [(status, body) for status, body, _ in race_for_one_slot(live_server_url, tokens, payload)]
 
     statuses = sorted(status for status, _ in answers)
     assert statuses.count(201) == 1, answers

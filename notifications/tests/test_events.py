@@ -11,7 +11,8 @@ SENT_BY = {
                   "staff_suspended", "staff_restored", "hospital_approved"},
     "appointments": {"booking_received", "booking_new", "appointment_confirmed", "appointment_rejected",
                      "appointment_cancelled", "appointment_cancelled_staff", "appointment_completed",
-                     "appointment_no_show", "appointment_expired", "appointment_called", "appointment_next"},
+                     "appointment_no_show", "appointment_expired", "appointment_called", "appointment_next",
+                     "appointment_reminder"},
     "payments": {"payment_received", "payment_on_hold", "payment_refunded"},
     "records": {"prescription_issued"},
 }
