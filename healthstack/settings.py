@@ -44,7 +44,9 @@ INSTALLED_APPS = [
     "records",
     "payments",
     "payments.sandbox",
-    "labs",  # after payments: its demo steps pay lab orders through payments' demo
+    # After payments: their demo steps pay the demo orders through the payments demo.
+    "labs",
+    "pharmacy",
     "chat",
 ]
 

@@ -13,8 +13,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
-APPS = ["healthstack", "accounts", "hospitals", "appointments", "records", "labs", "payments", "notifications",
-        "chat"]
+APPS = ["healthstack", "accounts", "hospitals", "appointments", "records", "labs", "pharmacy", "payments",
+        "notifications", "chat"]
 
 
 def lint_imports(root: Path) -> subprocess.CompletedProcess:
@@ -51,6 +51,10 @@ def copy_of_the_code(tmp_path):
     ("records/services.py", "from labs.models import LabOrder", "records is not allowed to import labs"),
     ("payments/services.py", "from labs.models import LabOrder", "payments is not allowed to import labs"),
     ("labs/services.py", "from chat.models import Conversation", "labs is not allowed to import chat"),
+    ("payments/services.py", "from pharmacy.models import MedicineOrder", "payments is not allowed to import pharmacy"),
+    ("records/services.py", "from pharmacy import services", "records is not allowed to import pharmacy"),
+    ("pharmacy/services.py", "from chat.models import Conversation", "pharmacy is not allowed to import chat"),
+    ("labs/services.py", "from pharmacy.models import Medicine", "labs is not allowed to import pharmacy"),
 ])
 def test_a_wrong_import_breaks_a_contract(copy_of_the_code, module, wrong_import, broken):
     path = copy_of_the_code / module
