@@ -389,8 +389,7 @@ def report_detail(request, pk):
     context = report_context(full)
     order = full.order
     return render(request, "labs/manage/report_detail.html", {
-        **context, "versions": selectors.report_versions(order).only(
-            "pk", "version", "verified_at", "order_id", "hospital_id"),
+        **context, "versions": LabReport.objects.filter(order=order).order_by("-version").only("pk", "version", "verified_at"),
         "can_acknowledge": order.critical_pending and may_acknowledge(request.user, order),
         "is_lab": bool(request.roles & set(LAB)),
     })

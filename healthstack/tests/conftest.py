@@ -44,10 +44,22 @@ def api_world(patient, doctor, doctor_membership, receptionist):
     PrescriptionItemFactory(prescription=prescription)
     record_services.issue_prescription(prescription=prescription, by=doctor)
     document = MedicalDocumentFactory(patient=patient)
+    lab_order = _paid_lab_order(patient, doctor_membership.hospital)
     return ApiWorld(hospital_slug=doctor_membership.hospital.slug, membership_id=doctor_membership.pk, ids={
         "doctors": doctor.doctor_profile.pk, "prescriptions": prescription.pk, "documents": document.pk,
-        "appointments": appointment.pk,
+        "appointments": appointment.pk, "orders": lab_order.pk,
     })
+
+
+def _paid_lab_order(patient, hospital):
+    """A lab order of ``patient`` at ``hospital``, paid and awaiting its sample (the lab desk's paths name it)."""
+    from labs import services as labs
+    from labs.tests.factories import AnalyteFactory, LabTestFactory
+
+    lab_test = LabTestFactory(hospital=hospital)
+    AnalyteFactory(lab_test=lab_test)
+    order = labs.order_tests(patient=patient, hospital=hospital, tests=[lab_test])
+    return labs.mark_order_paid(order=order, by=patient)
 
 
 @pytest.fixture
