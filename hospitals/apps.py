@@ -27,6 +27,6 @@ class HospitalsConfig(AppConfig):
         register_nav_item("settings", label=_("Settings"), url_name="manage:settings", icon="gear", roles={"admin"},
                           order=70)
 
-        # Until the lab and pharmacy desks plug in their own panels, their staff get a real welcome.
-        register_panel("hospitals/manage/partials/desk_coming.html", roles={"lab_worker", "pharmacist"}, order=90,
+        # Until the pharmacy desk plugs in its own panels, pharmacists get a real welcome (labs has its desk).
+        register_panel("hospitals/manage/partials/desk_coming.html", roles={"pharmacist"}, order=90,
                        width="col-12")

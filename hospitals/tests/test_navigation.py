@@ -19,12 +19,14 @@ DOCTOR_LINKS = [("queue/", "people", "Queue"), ("schedule/", "calendar-week", "S
                 ("patients/", "person-lines-fill", "Patients")]
 OVERVIEW = [("", "grid", "Overview")]
 RECEPTION = [("reception/", "calendar3", "Reception")]
+LAB = [("lab/", "clipboard2-pulse", "Lab desk"), ("lab/orders/", "droplet", "Lab orders"),
+       ("lab/tests/", "list-check", "Lab tests")]
 EXPECTED = {
-    "admin": OVERVIEW + ADMIN_LINKS + [("schedule/", "calendar-week", "Schedules")] + ADMIN_TAIL + RECEPTION,
+    "admin": OVERVIEW + ADMIN_LINKS + [("schedule/", "calendar-week", "Schedules")] + ADMIN_TAIL + RECEPTION + LAB,
     "doctor": OVERVIEW + DOCTOR_LINKS,
-    "admin+doctor": OVERVIEW + ADMIN_LINKS + ADMIN_TAIL + DOCTOR_LINKS + RECEPTION,
+    "admin+doctor": OVERVIEW + ADMIN_LINKS + ADMIN_TAIL + DOCTOR_LINKS + RECEPTION + LAB,
     "receptionist": OVERVIEW + RECEPTION,
-    "lab_worker": OVERVIEW,
+    "lab_worker": OVERVIEW + LAB,
     "pharmacist": OVERVIEW,
 }
 
