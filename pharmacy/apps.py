@@ -10,7 +10,7 @@ class PharmacyConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from accounts.orders import register_order_source
-        from hospitals.dashboard import register_panel, register_role_home
+        from hospitals.dashboard import register_panel
         from hospitals.navigation import register_nav_item
         from records.timeline import register_timeline_kind
 
@@ -19,7 +19,6 @@ class PharmacyConfig(AppConfig):
         from .events import register_events
 
         register_events()
-        register_role_home("pharmacist", "pharmacy_desk:desk")
         register_nav_item("pharmacy", label=_("Pharmacy"), url_name="pharmacy_desk:desk", icon="capsule",
                           roles={"pharmacist", "admin"}, order=120)
         register_nav_item("medicines", label=_("Medicines"), url_name="pharmacy_desk:medicines", icon="box-seam",

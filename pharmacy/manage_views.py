@@ -291,7 +291,8 @@ def order_ready(request, pk):
         services.mark_ready(order=order, by=request.user, dispensed=dispensed, note=request.POST.get("note", ""))
     except services.PharmacyError as error:
         if error.item is not None and error.item < len(line_ids):
-            messages.error(request, _("Line %(line)d: %(message)s") % {"line": error.item + 1, "message": error.message})
+            messages.error(request, _("Line %(line)d: %(message)s")
+                           % {"line": error.item + 1, "message": error.message})
         else:
             messages.error(request, error.message)
     else:

@@ -6,6 +6,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from hospitals.tests.factories import MembershipFactory
@@ -118,11 +120,11 @@ def test_desk_counts_orders_low_stock_expiring_and_expired_value(desk, hospital,
     assert "15.00" in page  # 6 expired units at 2.50
 
 
-def test_pharmacist_lands_on_the_desk_and_sees_its_menu(desk, hospital):
-    response = desk.get(reverse("manage:dashboard", args=[hospital.slug]))
-    assert response.status_code == 302 and response["Location"] == url("desk", hospital)
-    page = desk.get(url("desk", hospital)).content.decode()
-    assert url("medicines", hospital) in page and url("orders", hospital) in page
+def test_pharmacists_overview_links_to_the_desk_and_its_menu(desk, hospital):
+    page = desk.get(reverse("manage:dashboard", args=[hospital.slug])).content.decode()
+    assert 'data-testid="pharmacy-panel"' in page
+    for name in ("desk", "medicines", "orders"):
+        assert f'href="{url(name, hospital)}"' in page
 
 
 def test_admin_dashboard_shows_the_pharmacy_panel(client_for, hospital_admin, hospital):
@@ -183,8 +185,8 @@ def test_create_edit_and_deactivate_a_medicine(desk, hospital):
 
 
 @pytest.mark.parametrize("change, field", [
-    ({"generic_name": ""}, "generic_name"), ({"unit_price": "-1"}, "unit_price"), ({"unit_price": "1.234"}, "unit_price"),
-    ({"reorder_level": "2.5"}, "reorder_level"), ({"dosage_form": "potion"}, "dosage_form"),
+    ({"generic_name": ""}, "generic_name"), ({"unit_price": "-1"}, "unit_price"),
+    ({"unit_price": "1.234"}, "unit_price"), ({"reorder_level": "2.5"}, "reorder_level"), ({"dosage_form": "potion"}, "dosage_form"),
 ])
 def test_bad_medicine_input_is_shown_beside_the_field(desk, hospital, change, field):
     response = desk.post(url("medicine-new", hospital), {**VALID_MEDICINE, **change})
@@ -291,7 +293,7 @@ def test_batches_expiring_within_a_window(desk, hospital, stocked):
     assert "SOON" not in page and "LATE" not in page
 
 
-def test_stock_csv_has_a_row_per_batch_and_the_hospitals_date(desk, hospital, stocked, time_machine_late=None):
+def test_stock_csv_has_a_row_per_batch_and_the_hospitals_date(desk, hospital, stocked):
     response = desk.get(url("stock-export", hospital))
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     assert f"stock-{hospital.slug}-{TODAY:%Y-%m-%d}.csv" in response["Content-Disposition"]
@@ -440,6 +442,16 @@ def test_opening_the_orders_prescription_is_access_logged(desk, hospital, patien
 
 # Query counts ------------------------------------------------------------------------------------------
 
+def _count(client, page, query=None) -> int:
+    """Queries of one view of ``page`` after the two a staff session spends first (staff flag, idle clock)."""
+    client.get(page, query)
+    client.get(page, query)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(page, query)
+    assert response.status_code == 200, page
+    return len(queries)
+
+
 def _grow(hospital, receive, paid_order, times):
     for n in range(times):
         medicine = MedicineFactory(hospital=hospital, unit_price=Decimal("11.00"))
@@ -450,21 +462,16 @@ def _grow(hospital, receive, paid_order, times):
 
 @pytest.mark.parametrize("name", ["desk", "medicines", "orders", "batches"])
 def test_desk_lists_cost_the_same_queries_with_ten_times_the_rows(name, desk, hospital, receive, paid_order,
-                                                                  django_assert_max_num_queries, settings):
+                                                                  settings):
     settings.PAGE_SIZE = 100
     _grow(hospital, receive, paid_order, 2)
     query = {"within": 90} if name == "batches" else {}
-    with django_assert_max_num_queries(15) as small:
-        desk.get(url(name, hospital), query)
+    small = _count(desk, url(name, hospital), query)
     _grow(hospital, receive, paid_order, 18)
-    with django_assert_max_num_queries(15) as large:
-        response = desk.get(url(name, hospital), query)
-    assert response.status_code == 200
-    assert len(large.captured_queries) == len(small.captured_queries)
+    assert _count(desk, url(name, hospital), query) == small <= 15
 
 
-def test_order_page_costs_the_same_queries_with_more_lines(desk, hospital, receive, pharmacist, patient,
-                                                           django_assert_max_num_queries):
+def test_order_page_costs_the_same_queries_with_more_lines(desk, hospital, receive, pharmacist, patient):
     medicines = [MedicineFactory(hospital=hospital) for _ in range(10)]
     for medicine in medicines:
         receive(medicine, 1, expires_in_days=20)
@@ -477,8 +484,4 @@ def test_order_page_costs_the_same_queries_with_more_lines(desk, hospital, recei
         services.add_to_cart(patient=patient, medicine=medicine, quantity=2)
     large = services.mark_order_paid(order=services.checkout(patient=patient, order=services.open_cart(
         patient=patient, hospital=hospital)), by=patient)
-    with django_assert_max_num_queries(15) as few:
-        desk.get(url("order", hospital, small.pk))
-    with django_assert_max_num_queries(15) as many:
-        desk.get(url("order", hospital, large.pk))
-    assert len(many.captured_queries) == len(few.captured_queries)
+    assert _count(desk, url("order", hospital, large.pk)) == _count(desk, url("order", hospital, small.pk)) <= 15
