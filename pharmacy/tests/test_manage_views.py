@@ -113,7 +113,7 @@ def test_desk_counts_orders_low_stock_expiring_and_expired_value(desk, hospital,
 
     page = desk.get(url("desk", hospital)).content.decode()
 
-    assert f'href="{url("orders", hospital)}?status=paid"' in page
+    assert f'href="{url("orders", hospital)}?status=to_prepare"' in page
     assert f'href="{url("medicines", hospital)}?stock=low"' in page
     assert f'href="{url("batches", hospital)}?within=30"' in page
     assert "Omeprazole" in page
@@ -331,6 +331,9 @@ def test_orders_queue_filters_by_status(desk, hospital, stocked, paid_order, ord
 
     assert numbers() == {first.number, second.number}
     assert numbers(status="paid") == {first.number}
+    assert numbers(status="to_prepare") == {first.number, second.number}
+    services.mark_ready(order=second, by=pharmacist)
+    assert numbers(status="to_prepare") == {first.number}
     assert numbers(status="awaiting_payment") == {waiting.number}
     assert numbers(status="bogus") == {first.number, second.number}
 
@@ -340,7 +343,7 @@ def test_preparing_proposes_the_earliest_expiring_batch_then_ready_then_collecte
     order = paid_order(stocked, 3)
     assert desk.post(url("order-prepare", hospital, order.pk)).status_code == 302
     page = desk.get(url("order", hospital, order.pk)).content.decode()
-    assert "SOON" in page and "LATE" not in page.split('data-testid="pick-list"')[1].split("</table>")[0]
+    assert "SOON" in page and "LATE" not in page.split('data-testid="pick-list"')[1].split("</ul>")[0]
     line = order.lines.get()
 
     with django_capture_on_commit_callbacks(execute=True):
