@@ -41,7 +41,7 @@ def stocked(medicine, receive):
 
 # Who may open what ---------------------------------------------------------------------------
 
-PAGES = ["desk", "medicines", "stock-export", "medicine-new", "medicine", "medicine-edit", "receive", "batches",
+PAGES = ["desk", "delivery", "medicines", "stock-export", "medicine-new", "medicine", "medicine-edit", "receive", "batches",
          "adjust", "orders", "order", "order-prescription"]
 
 
@@ -70,7 +70,7 @@ def test_desk_pages_access_matrix(name, client, client_for, hospital, other_hosp
     assert client_for(elsewhere).get(page).status_code == 404
 
 
-ACTIONS = ["medicine-new", "medicine-edit", "medicine-active", "receive", "adjust", "write-off", "write-off-all",
+ACTIONS = ["delivery", "medicine-new", "medicine-edit", "medicine-active", "receive", "adjust", "write-off", "write-off-all",
            "order-prepare", "order-ready", "order-collected", "order-dispatch", "order-delivered", "order-cancel"]
 
 
@@ -82,7 +82,7 @@ def test_desk_actions_refuse_everyone_but_the_desk(name, client, client_for, hos
     args = {"medicine-edit": [stocked.pk], "medicine-active": [stocked.pk], "receive": [stocked.pk],
             "adjust": [batch.pk], "write-off": [batch.pk]}.get(name, [order.pk] if name.startswith("order") else [])
     action = url(name, hospital, *args)
-    body = {"counted": "0", "reason": "r", "batch_number": "Z", "quantity": "1", "cost": "1",
+    body = {"delivery_offered": "on", "delivery_fee": "10", "counted": "0", "reason": "r", "batch_number": "Z", "quantity": "1", "cost": "1",
             "expiry_date": (TODAY + timedelta(days=50)).isoformat(), **VALID_MEDICINE}
 
     anonymous = client.post(action, body)
@@ -95,6 +95,7 @@ def test_desk_actions_refuse_everyone_but_the_desk(name, client, client_for, hos
     order.refresh_from_db()
     stocked.refresh_from_db()
     assert order.status == Status.PAID and stocked.active and stocked.generic_name == "Paracetamol"
+    assert not services.pharmacy_settings(hospital).delivery_offered
     assert not StockBatch.objects.filter(batch_number="Z").exists()
     assert_ledger_balanced()
 
@@ -159,6 +160,18 @@ def test_pharmacists_overview_links_to_the_desk_and_its_menu(desk, hospital):
 def test_admin_dashboard_shows_the_pharmacy_panel(client_for, hospital_admin, hospital):
     page = client_for(hospital_admin).get(reverse("manage:dashboard", args=[hospital.slug])).content.decode()
     assert 'data-testid="pharmacy-panel"' in page and url("desk", hospital) in page
+
+
+def test_home_delivery_is_offered_with_a_fee(desk, hospital):
+    refused = desk.post(url("delivery", hospital), {"delivery_offered": "on", "delivery_fee": "-5"})
+    assert refused.status_code == 200 and refused.context["form"].errors["delivery_fee"]
+    assert not services.pharmacy_settings(hospital).delivery_offered
+
+    desk.post(url("delivery", hospital), {"delivery_offered": "on", "delivery_fee": "60.00"})
+    offer = services.pharmacy_settings(hospital)
+    assert offer.delivery_offered and offer.delivery_fee == Decimal("60.00")
+    page = desk.get(url("delivery", hospital)).content.decode()
+    assert 'value="60.00"' in page and "checked" in page
 
 
 # Medicines ----------------------------------------------------------------------------------------
