@@ -41,7 +41,8 @@ def stocked(medicine, receive):
 
 # Who may open what ---------------------------------------------------------------------------
 
-PAGES = ["desk", "delivery", "medicines", "stock-export", "medicine-new", "medicine", "medicine-edit", "receive", "batches",
+PAGES = ["desk", "delivery", "medicines", "stock-export", "medicine-new", "medicine", "medicine-edit", "receive",
+         "batches",
          "adjust", "orders", "order", "order-prescription"]
 
 
@@ -70,7 +71,8 @@ def test_desk_pages_access_matrix(name, client, client_for, hospital, other_hosp
     assert client_for(elsewhere).get(page).status_code == 404
 
 
-ACTIONS = ["delivery", "medicine-new", "medicine-edit", "medicine-active", "receive", "adjust", "write-off", "write-off-all",
+ACTIONS = ["delivery", "medicine-new", "medicine-edit", "medicine-active", "receive", "adjust", "write-off",
+           "write-off-all",
            "order-prepare", "order-ready", "order-collected", "order-dispatch", "order-delivered", "order-cancel"]
 
 
@@ -82,7 +84,8 @@ def test_desk_actions_refuse_everyone_but_the_desk(name, client, client_for, hos
     args = {"medicine-edit": [stocked.pk], "medicine-active": [stocked.pk], "receive": [stocked.pk],
             "adjust": [batch.pk], "write-off": [batch.pk]}.get(name, [order.pk] if name.startswith("order") else [])
     action = url(name, hospital, *args)
-    body = {"delivery_offered": "on", "delivery_fee": "10", "counted": "0", "reason": "r", "batch_number": "Z", "quantity": "1", "cost": "1",
+    body = {"delivery_offered": "on", "delivery_fee": "10", "counted": "0", "reason": "r", "batch_number": "Z",
+            "quantity": "1", "cost": "1",
             "expiry_date": (TODAY + timedelta(days=50)).isoformat(), **VALID_MEDICINE}
 
     anonymous = client.post(action, body)
@@ -228,7 +231,8 @@ def test_create_edit_and_deactivate_a_medicine(desk, hospital):
 
 @pytest.mark.parametrize("change, field", [
     ({"generic_name": ""}, "generic_name"), ({"unit_price": "-1"}, "unit_price"),
-    ({"unit_price": "1.234"}, "unit_price"), ({"reorder_level": "2.5"}, "reorder_level"), ({"dosage_form": "potion"}, "dosage_form"),
+    ({"unit_price": "1.234"}, "unit_price"), ({"reorder_level": "2.5"}, "reorder_level"),
+    ({"dosage_form": "potion"}, "dosage_form"),
 ])
 def test_bad_medicine_input_is_shown_beside_the_field(desk, hospital, change, field):
     response = desk.post(url("medicine-new", hospital), {**VALID_MEDICINE, **change})
