@@ -324,6 +324,7 @@ def test_write_off_takes_only_expired_batches(desk, hospital, stocked, expired_b
     assert "Only an expired batch can be written off." in refused.content.decode()
     listed = desk.get(url("batches", hospital)).content.decode()
     assert "OLD1" in listed and "LATE" not in listed
+    assert '>Expiring within<' in listed
 
     desk.post(url("write-off-all", hospital))
     old.refresh_from_db()
@@ -459,6 +460,8 @@ def test_delivery_orders_go_out_for_delivery_then_delivered(desk, hospital, stoc
 
 def test_pharmacist_cancels_with_a_reason_and_the_stock_comes_back(desk, hospital, stocked, paid_order):
     order = paid_order(stocked, 2)
+    page = desk.get(url("order", hospital, order.pk)).content.decode()
+    assert '>Reason the patient is told<' in page  # the field keeps its own label beside the buttons
     desk.post(url("order-cancel", hospital, order.pk), {"reason": ""})
     order.refresh_from_db()
     assert order.status == Status.PAID
