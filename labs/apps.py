@@ -20,12 +20,12 @@ class LabsConfig(AppConfig):
         register_attachment("lab_report", report_attachment)
         # The lab desk: its queue first, the catalogue beside it; lab workers start the day on the desk.
         register_nav_item("lab_desk", label=_("Lab desk"), url_name="labdesk:home", icon="clipboard2-pulse",
-                          roles={"lab_worker", "admin"}, order=120)
+                          roles={"lab_worker", "admin"}, order=130)
         register_nav_item("lab_orders", label=_("Lab orders"), url_name="labdesk:orders", icon="droplet",
-                          roles={"lab_worker", "admin"}, order=121, also_active_on=(
+                          roles={"lab_worker", "admin"}, order=131, also_active_on=(
                               "labdesk:order", "labdesk:amend", "labdesk:report"))
         register_nav_item("lab_tests", label=_("Lab tests"), url_name="labdesk:tests", icon="list-check",
-                          roles={"lab_worker", "admin"}, order=122, also_active_on=(
+                          roles={"lab_worker", "admin"}, order=132, also_active_on=(
                               "labdesk:test-new", "labdesk:test", "labdesk:analyte"))
         register_role_home("lab_worker", "labdesk:home")
         register_panel("labs/manage/partials/desk_panel.html", roles={"lab_worker", "admin"},

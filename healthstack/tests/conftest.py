@@ -48,6 +48,8 @@ def api_world(patient, doctor, doctor_membership, receptionist):
     return ApiWorld(hospital_slug=doctor_membership.hospital.slug, membership_id=doctor_membership.pk, ids={
         "doctors": doctor.doctor_profile.pk, "prescriptions": prescription.pk, "documents": document.pk,
         "appointments": appointment.pk, "orders": lab_order.pk,
+        # Staff-only pharmacy paths: none of the API-wide clients passes their guard, so any id does.
+        "medicines": 1,
     })
 
 
