@@ -38,7 +38,7 @@ def _back(request, fallback: str):
 
 def catalogue(request, slug):
     """/hospitals/<slug>/lab-tests/: the hospital's offered tests, searchable by code or name, by section."""
-    hospital = get_object_or_404(Hospital.objects.listed(), slug=slug)
+    hospital = get_object_or_404(Hospital.objects.approved(), slug=slug)
     query = request.GET.get("q", "").strip()[:MAX_QUERY]
     section = request.GET.get("section", "")
     section = section if section in LabTest.Section.values else ""
@@ -54,7 +54,7 @@ def catalogue(request, slug):
 @login_required
 @require_POST
 def add_to_cart(request, slug, pk):
-    hospital = get_object_or_404(Hospital.objects.listed(), slug=slug)
+    hospital = get_object_or_404(Hospital.objects.approved(), slug=slug)
     lab_test = get_by_id_or_404(LabTest.objects.for_hospital(hospital), pk)
     try:
         services.add_to_cart(patient=request.user, lab_test=lab_test, prescription=request.POST.get("prescription")
@@ -160,9 +160,8 @@ def report_detail(request, pk):
 
 @login_required
 def report_pdf(request, pk):
-    from . import pdf  # written beside the lab desk; imported when a PDF is asked for
-
     report = _own_report(request, pk)
+    from . import pdf  # the lab desk's report PDF (labs.pdf); imported once access is checked
     try:
         content = pdf.report_pdf(report)
     except PdfError as error:
