@@ -952,9 +952,9 @@ def verify_and_report(*, order: LabOrder, by, now: datetime | None = None) -> La
 
 
 def _tell_report(order: LabOrder, report: LabReport, *, event: str, now: datetime) -> None:
-    # The report PDF joins this email once notifications' attachment registry lands on main.
     notify(order.patient, event, _patient_context(order, version=report.version, code=report.document_code.code),
-           url=link(PATIENT_REPORT, report.pk) or order_url(order), group=f"lab_order:{order.pk}", now=now)
+           url=link(PATIENT_REPORT, report.pk) or order_url(order), attachments=[("lab_report", report.pk)],
+           group=f"lab_order:{order.pk}", now=now)
 
 
 def _critical_context(order: LabOrder, results) -> dict:
