@@ -20,7 +20,7 @@ from hospitals.models import Hospital, Membership
 from hospitals.permissions import hospital_role_required
 from records.models import Prescription
 
-from . import selectors, services
+from . import pdf, selectors, services
 from .models import LabError, LabOrder, LabOrderLine, LabReport, LabTest
 
 MAX_QUERY = 100
@@ -161,7 +161,6 @@ def report_detail(request, pk):
 @login_required
 def report_pdf(request, pk):
     report = _own_report(request, pk)
-    from . import pdf  # the lab desk's report PDF (labs.pdf); imported once access is checked
     try:
         content = pdf.report_pdf(report)
     except PdfError as error:

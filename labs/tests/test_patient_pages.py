@@ -274,8 +274,12 @@ def test_patient_page_access_matrix(who, expected, client, client_for, female_pa
         assert browser.post(url).status_code == (302 if who in ("patient", "anonymous") else 404)
 
 
-def test_the_pdf_of_another_patients_report_is_a_404(client_for, make_order):
+def test_the_patient_downloads_the_report_pdf_and_another_patient_gets_a_404(client_for, female_patient,
+                                                                             make_order):
     report = make_order("reported").reports.get()
+    response = client_for(female_patient).get(f"/me/lab-reports/{report.pk}/pdf/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF") and "attachment" in response["Content-Disposition"]
     assert client_for(PatientFactory()).get(f"/me/lab-reports/{report.pk}/pdf/").status_code == 404
 
 
