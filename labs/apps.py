@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LabsConfig(AppConfig):
@@ -7,14 +8,15 @@ class LabsConfig(AppConfig):
 
     def ready(self):
         from django.db.models import Q
-        from django.utils.translation import gettext_lazy as _
 
         from accounts.orders import register_cart_section, register_order_source
         from healthstack.mail import register_attachment
+        from hospitals.dashboard import register_panel, register_role_home
+        from hospitals.navigation import register_nav_item
         from records.sections import register_record_section
         from records.timeline import register_timeline_kind
 
-        from . import payable, prescription_parts, selectors
+        from . import panels, payable, prescription_parts, selectors
         from .events import register_events
         from .pdf import report_attachment
 
@@ -32,3 +34,17 @@ class LabsConfig(AppConfig):
         register_record_section("lab_trends", template="labs/partials/trends_section.html",
                                 selector=selectors.trends_section, order=40)
         prescription_parts.register()
+        # The lab desk: its queue first, the catalogue beside it; lab workers start the day on the desk.
+        register_nav_item("lab_desk", label=_("Lab desk"), url_name="labdesk:home", icon="clipboard2-pulse",
+                          roles={"lab_worker", "admin"}, order=120)
+        register_nav_item("lab_orders", label=_("Lab orders"), url_name="labdesk:orders", icon="droplet",
+                          roles={"lab_worker", "admin"}, order=121, also_active_on=(
+                              "labdesk:order", "labdesk:amend", "labdesk:report"))
+        register_nav_item("lab_tests", label=_("Lab tests"), url_name="labdesk:tests", icon="list-check",
+                          roles={"lab_worker", "admin"}, order=122, also_active_on=(
+                              "labdesk:test-new", "labdesk:test", "labdesk:analyte"))
+        register_role_home("lab_worker", "labdesk:home")
+        register_panel("labs/manage/partials/desk_panel.html", roles={"lab_worker", "admin"},
+                       selector=panels.lab_desk, order=40)
+        register_panel("labs/manage/partials/critical_panel.html", roles={"doctor"},
+                       selector=panels.critical_results, order=5)

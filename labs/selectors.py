@@ -54,12 +54,25 @@ def lab_desk_counts(hospital, *, now: datetime | None = None) -> dict[str, int]:
     )
 
 
-def lab_queue(hospital, *, status: str = "", q: str = ""):
-    """``hospital``'s placed orders (no open carts), newest first, filtered by ``status`` (a status
-    or "overdue") and searched by patient name, patient number or accession; people and tests joined."""
+QUEUE_FILTERS = ("at_lab", "overdue", "reported_today", "critical")
+
+
+def lab_queue(hospital, *, status: str = "", q: str = "", now: datetime | None = None):
+    """``hospital``'s placed orders (no open carts), newest first, filtered by ``status`` (a status, or
+    one of the dashboard's counts: "at_lab", "overdue", "reported_today", "critical") and searched by
+    patient name, patient number or accession; people and tests joined."""
+    now = now or timezone.now()
     orders = LabOrder.objects.for_hospital(hospital).placed()
     if status == "overdue":
-        orders = orders.filter(status__in=LabOrder.AT_THE_LAB, due_at__lt=timezone.now())
+        orders = orders.filter(status__in=LabOrder.AT_THE_LAB, due_at__lt=now)
+    elif status == "at_lab":
+        orders = orders.filter(status__in=LabOrder.AT_THE_LAB)
+    elif status == "reported_today":
+        day_start = datetime.combine(hospital_now(hospital, now).date(), time.min, tzinfo=hospital.tz)
+        orders = orders.filter(status=Status.REPORTED, reported_at__gte=day_start,
+                               reported_at__lt=day_start + timedelta(days=1))
+    elif status == "critical":
+        orders = orders.filter(status=Status.REPORTED, has_critical=True, critical_acknowledged_at__isnull=True)
     elif status in Status.values:
         orders = orders.filter(status=status)
     text = (q or "").strip()
