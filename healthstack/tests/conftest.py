@@ -9,6 +9,8 @@ from rest_framework.test import APIClient
 from accounts.tests.factories import PASSWORD
 from appointments.slots import local_now
 from appointments.tests.factories import AppointmentFactory, ScheduleRuleFactory
+from labs import services as lab_services
+from labs.tests.factories import AnalyteFactory, LabTestFactory
 from records import services as record_services
 from records.tests.factories import MedicalDocumentFactory, PrescriptionFactory, PrescriptionItemFactory
 
@@ -44,9 +46,12 @@ def api_world(patient, doctor, doctor_membership, receptionist):
     PrescriptionItemFactory(prescription=prescription)
     record_services.issue_prescription(prescription=prescription, by=doctor)
     document = MedicalDocumentFactory(patient=patient)
+    lab_test = LabTestFactory(hospital=doctor_membership.hospital, code="HB", name="Haemoglobin")
+    AnalyteFactory(lab_test=lab_test, name="Haemoglobin", unit="g/dL")
+    lab_order = lab_services.order_tests(patient=patient, hospital=doctor_membership.hospital, tests=[lab_test])
     return ApiWorld(hospital_slug=doctor_membership.hospital.slug, membership_id=doctor_membership.pk, ids={
         "doctors": doctor.doctor_profile.pk, "prescriptions": prescription.pk, "documents": document.pk,
-        "appointments": appointment.pk,
+        "appointments": appointment.pk, "orders": lab_order.pk,
     })
 
 
