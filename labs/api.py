@@ -6,6 +6,7 @@ The same services and rules as the pages: a patient sees only their own orders a
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -126,10 +127,23 @@ class LabReportSerializer(serializers.ModelSerializer):
         return reverse("verify", args=[report.document_code.code])
 
 
+class TestIdsField(serializers.ListField):
+    """A list of test ids whose errors name the field, not each position ({"tests": ["…"]})."""
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if isinstance(error.detail, dict):
+                raise serializers.ValidationError([_("Give the tests as a list of test ids (whole numbers).")]) \
+                    from None
+            raise
+
+
 class OrderRequestSerializer(serializers.Serializer):
     hospital = serializers.SlugField(help_text="The hospital's slug.")
-    tests = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1,
-                                  max_length=MAX_TESTS_PER_ORDER, help_text="Lab test ids of that hospital.")
+    tests = TestIdsField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=MAX_TESTS_PER_ORDER,
+                         help_text="Lab test ids of that hospital.")
     prescription = serializers.IntegerField(min_value=1, required=False, allow_null=True,
                                             help_text="One of your issued prescriptions that recommends the tests.")
 

@@ -57,7 +57,7 @@ def test_post_creates_an_order_awaiting_payment(female_patient, hospital, haemog
     assert [order["id"] for order in listed["results"]] == [body["id"]]
 
 
-@pytest.mark.parametrize("case", ["unknown_hospital", "other_hospitals_test", "no_tests", "not_a_list",
+@pytest.mark.parametrize("case", ["unknown_hospital", "other_hospitals_test", "no_tests", "not_a_list", "bad_ids",
                                   "prescription_only", "someone_elses_prescription", "withdrawn"])
 def test_post_bad_input_is_a_400_naming_the_field_and_writes_nothing(case, female_patient, hospital, other_hospital,
                                                                      haemoglobin_test, glucose_test,
@@ -72,6 +72,8 @@ def test_post_bad_input_is_a_400_naming_the_field_and_writes_nothing(case, femal
         body["tests"] = []
     elif case == "not_a_list":
         body["tests"] = "HB"
+    elif case == "bad_ids":
+        body["tests"] = [0, "x"]
     elif case == "prescription_only":
         haemoglobin_test.requires_prescription = True
         haemoglobin_test.save()
@@ -86,6 +88,8 @@ def test_post_bad_input_is_a_400_naming_the_field_and_writes_nothing(case, femal
     response = api(female_patient).post("/api/v1/me/lab-orders/", body, format="json")
     assert response.status_code == 400
     assert field in response.json(), response.json()
+    messages = response.json()[field]  # {field: [messages]}, flat: never {field: {position: [...]}}
+    assert isinstance(messages, list) and all(isinstance(message, str) for message in messages)
     assert not LabOrder.objects.filter(patient=female_patient).exists()
 
 
