@@ -6,6 +6,7 @@ from accounts import api as accounts_api
 from appointments import api as appointments_api
 from hospitals import api as hospitals_api
 from labs import api as labs_api
+from labs import manage_api as labs_manage_api
 from records import api as records_api
 
 app_name = "api"
@@ -39,4 +40,11 @@ urlpatterns = [
          name="desk-confirm"),
     path("manage/<slug:hospital_slug>/appointments/<int:pk>/reject/", appointments_api.RejectAppointment.as_view(),
          name="desk-reject"),
+    path("manage/<slug:hospital_slug>/lab/orders/", labs_manage_api.DeskLabOrders.as_view(), name="desk-lab-orders"),
+    path("manage/<slug:hospital_slug>/lab/orders/<int:pk>/collect/", labs_manage_api.CollectSample.as_view(),
+         name="desk-lab-collect"),
+    path("manage/<slug:hospital_slug>/lab/orders/<int:pk>/results/", labs_manage_api.EnterResults.as_view(),
+         name="desk-lab-results"),
+    path("manage/<slug:hospital_slug>/lab/orders/<int:pk>/verify/", labs_manage_api.VerifyReport.as_view(),
+         name="desk-lab-verify"),
 ]
