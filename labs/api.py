@@ -52,7 +52,7 @@ class LabTestSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class LabOrderLineSerializer(serializers.ModelSerializer):
+class PatientLabOrderLineSerializer(serializers.ModelSerializer):
     test = serializers.IntegerField(source="lab_test_id", read_only=True)
     code = serializers.CharField(source="lab_test.code", read_only=True)
     name = serializers.CharField(source="lab_test.name", read_only=True)
@@ -71,7 +71,7 @@ class LabOrderSerializer(serializers.ModelSerializer):
     hospital = serializers.CharField(source="hospital.slug", read_only=True)
     hospital_name = serializers.CharField(source="hospital.name", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
-    tests = LabOrderLineSerializer(source="lines", many=True, read_only=True)
+    tests = PatientLabOrderLineSerializer(source="lines", many=True, read_only=True)
     page_url = serializers.SerializerMethodField()
     pay_url = serializers.SerializerMethodField(help_text="POST here (signed in on the web) to pay; null when "
                                                           "nothing is due.")
