@@ -6,6 +6,7 @@ order is a 404.
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -22,7 +23,7 @@ from .models import LabError, LabOrder, LabReport, LabResult
 Role = Membership.Role
 
 
-class LabOrderLineSerializer(serializers.Serializer):
+class DeskLabOrderLineSerializer(serializers.Serializer):
     test_id = serializers.IntegerField(source="lab_test.id")
     code = serializers.CharField(source="lab_test.code")
     name = serializers.CharField(source="lab_test.name")
@@ -35,7 +36,7 @@ class DeskLabOrderSerializer(serializers.ModelSerializer):
                                            default=None)
     status_display = serializers.CharField(source="get_status_display")
     ordering_doctor = serializers.SerializerMethodField()
-    tests = LabOrderLineSerializer(source="lines", many=True)
+    tests = DeskLabOrderLineSerializer(source="lines", many=True)
     critical_pending = serializers.BooleanField()
 
     class Meta:
@@ -71,12 +72,21 @@ class DeskReportSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-RESULTS_BODY = {
-    "type": "object",
-    "description": "Results by analyte id: {\"<analyte id>\": \"<value>\"}; blank values are left out.",
-    "additionalProperties": {"type": "string"},
-    "example": {"12": "13.5"},
-}
+class LabResultsBody(serializers.Serializer):
+    """Results by analyte id: ``{"<analyte id>": "<value>"}`` (the schema below says so; the view reads it)."""
+
+
+class LabResultsBodySchema(OpenApiSerializerExtension):
+    target_class = LabResultsBody
+
+    def map_serializer(self, auto_schema, direction):
+        return {
+            "type": "object",
+            "description": "Results by analyte id: {\"<analyte id>\": \"<value>\"}; blank values are left out.",
+            "properties": {},
+            "additionalProperties": {"type": "string"},
+            "example": {"12": "13.5"},
+        }
 
 
 def _error(error: LabError) -> Response:
@@ -134,7 +144,7 @@ class CollectSample(LabDeskMixin, APIView):
 class EnterResults(LabDeskMixin, APIView):
     """Type results of a collected order: ``{"<analyte id>": "<value>"}``; errors are named by analyte id."""
 
-    @extend_schema(request={"application/json": RESULTS_BODY}, responses=DeskLabOrderSerializer)
+    @extend_schema(request=LabResultsBody, responses=DeskLabOrderSerializer)
     def post(self, request, hospital_slug, pk):
         order = self.desk_order(pk)
         values = {str(key): value for key, value in request.data.items()}

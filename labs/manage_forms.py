@@ -11,6 +11,21 @@ from .models import Analyte, LabOrder, LabTest, ReferenceRange
 from .services import ANALYTE_FIELDS, RANGE_FIELDS, TEST_FIELDS
 
 
+def plain_number(value) -> str:
+    """A stored decimal as typed: 14.000000 → "14", 12.500000 → "12.5" (empty for none)."""
+    return "" if value is None else f"{value.normalize():f}"
+
+
+class PlainDecimals:
+    """Show a saved instance's decimals as typed (12.5), not as stored (12.500000)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if isinstance(field, forms.DecimalField) and self.initial.get(name) is not None:
+                self.initial[name] = plain_number(self.initial[name])
+
+
 def put_error(form: forms.Form, error) -> None:
     """Show a LabError's messages beside the fields it names (above the form for the others)."""
     for field, messages in error.message_dict.items():
@@ -18,21 +33,21 @@ def put_error(form: forms.Form, error) -> None:
             form.add_error(field if field in form.fields else None, message)
 
 
-class LabTestForm(forms.ModelForm):
+class LabTestForm(PlainDecimals, forms.ModelForm):
     class Meta:
         model = LabTest
         fields = list(TEST_FIELDS)
         widgets = {"preparation": forms.Textarea(attrs={"rows": 2})}
 
 
-class AnalyteForm(forms.ModelForm):
+class AnalyteForm(PlainDecimals, forms.ModelForm):
     class Meta:
         model = Analyte
         fields = [name for name in ANALYTE_FIELDS if name != "max_value"] + ["max_value"]
         widgets = {"choices": forms.Textarea(attrs={"rows": 3})}
 
 
-class ReferenceRangeForm(forms.ModelForm):
+class ReferenceRangeForm(PlainDecimals, forms.ModelForm):
     class Meta:
         model = ReferenceRange
         fields = list(RANGE_FIELDS)

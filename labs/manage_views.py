@@ -27,6 +27,7 @@ from .manage_forms import (
     QueueFilterForm,
     ReferenceRangeForm,
     ResultsForm,
+    plain_number,
     put_error,
 )
 from .models import Analyte, LabError, LabOrder, LabReport, LabTest, ReferenceRange
@@ -175,9 +176,13 @@ def analyte_edit(request, pk, analyte_id):
             messages.success(request, _("Reference range saved."))
             return redirect("labdesk:analyte", request.hospital.slug, pk, analyte.pk)
     status = 400 if form.errors or range_form.errors else 200
+    ranges = list(analyte.ranges.all())
+    for reference in ranges:
+        reference.shown = {name: plain_number(getattr(reference, name))
+                           for name in ("low", "high", "critical_low", "critical_high")}
     return render(request, "labs/manage/analyte_form.html", {
         "analyte": analyte, "lab_test": analyte.lab_test, "form": form, "range_form": range_form,
-        "editing": editing, "ranges": analyte.ranges.all(),
+        "editing": editing, "ranges": ranges,
     }, status=status)
 
 
@@ -201,6 +206,8 @@ def test_toggle(request, pk):
         messages.success(request, _("%(code)s is withdrawn: patients can no longer order it.") % {"code": lab_test.code})
     else:
         messages.success(request, _("%(code)s is offered again.") % {"code": lab_test.code})
+    if request.POST.get("next") == "test":
+        return redirect("labdesk:test", request.hospital.slug, lab_test.pk)
     return redirect("labdesk:tests", request.hospital.slug)
 
 
@@ -382,8 +389,7 @@ def report_detail(request, pk):
     context = report_context(full)
     order = full.order
     return render(request, "labs/manage/report_detail.html", {
-        **context, "versions": selectors.report_versions(order).only(
-            "pk", "version", "verified_at", "order_id", "hospital_id"),
+        **context, "versions": LabReport.objects.filter(order=order).order_by("-version").only("pk", "version", "verified_at"),
         "can_acknowledge": order.critical_pending and may_acknowledge(request.user, order),
         "is_lab": bool(request.roles & set(LAB)),
     })

@@ -1129,14 +1129,14 @@ def read_lab_report(*, reader, report: LabReport, hospital=None, role: str = "do
 def read_order_prescription(*, reader, order: LabOrder, hospital, role: str,
                             now: datetime | None = None) -> Prescription | None:
     """Lab staff of ``hospital`` open the prescription an order was placed on: write the access-log row and
-    return it with its doctor and items (None when the order names none). Raises LabAccessDenied for
+    return it with its doctor (None when the order names none). Raises LabAccessDenied for
     another hospital's order."""
     if order.hospital_id != hospital.pk:
         raise LabAccessDenied(_("No such lab order."))
     if not order.prescription_id:
         return None
-    prescription = (Prescription.objects.select_related("membership__user__doctor_profile", "hospital")
-                    .prefetch_related("items").get(pk=order.prescription_id))
+    prescription = Prescription.objects.select_related("membership__user__doctor_profile", "hospital").get(
+        pk=order.prescription_id)
     append_access_log(accessor=reader, hospital=hospital, role=role, patient=order.patient,
                       object_type=AccessLog.ObjectType.PRESCRIPTION, object_id=prescription.pk,
                       label=f"Prescription {prescription.pk} (lab order {order.accession or order.pk})", now=now)

@@ -9,8 +9,6 @@ from rest_framework.test import APIClient
 from accounts.tests.factories import PASSWORD
 from appointments.slots import local_now
 from appointments.tests.factories import AppointmentFactory, ScheduleRuleFactory
-from labs import services as lab_services
-from labs.tests.factories import AnalyteFactory, LabTestFactory
 from records import services as record_services
 from records.tests.factories import MedicalDocumentFactory, PrescriptionFactory, PrescriptionItemFactory
 
@@ -46,13 +44,22 @@ def api_world(patient, doctor, doctor_membership, receptionist):
     PrescriptionItemFactory(prescription=prescription)
     record_services.issue_prescription(prescription=prescription, by=doctor)
     document = MedicalDocumentFactory(patient=patient)
-    lab_test = LabTestFactory(hospital=doctor_membership.hospital, code="HB", name="Haemoglobin")
-    AnalyteFactory(lab_test=lab_test, name="Haemoglobin", unit="g/dL")
-    lab_order = lab_services.order_tests(patient=patient, hospital=doctor_membership.hospital, tests=[lab_test])
+    lab_order = _paid_lab_order(patient, doctor_membership.hospital)
     return ApiWorld(hospital_slug=doctor_membership.hospital.slug, membership_id=doctor_membership.pk, ids={
         "doctors": doctor.doctor_profile.pk, "prescriptions": prescription.pk, "documents": document.pk,
         "appointments": appointment.pk, "orders": lab_order.pk,
     })
+
+
+def _paid_lab_order(patient, hospital):
+    """A lab order of ``patient`` at ``hospital``, paid and awaiting its sample (the lab desk's paths name it)."""
+    from labs import services as labs
+    from labs.tests.factories import AnalyteFactory, LabTestFactory
+
+    lab_test = LabTestFactory(hospital=hospital)
+    AnalyteFactory(lab_test=lab_test)
+    order = labs.order_tests(patient=patient, hospital=hospital, tests=[lab_test])
+    return labs.mark_order_paid(order=order, by=patient)
 
 
 @pytest.fixture

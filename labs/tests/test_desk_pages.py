@@ -292,3 +292,26 @@ def test_lab_worker_cannot_acknowledge(lab, hospital, critical_order):
 
     assert critical_order.critical_acknowledged_at is None
     assert "Only the ordering doctor" in response.content.decode()
+
+
+# --- Navigation and the dashboard --------------------------------------------------------------------------------
+
+
+def test_lab_worker_starts_on_the_lab_desk_with_its_links(lab, hospital, make_order):
+    make_order("paid")
+
+    landing = lab.get(f"/manage/{hospital.slug}/")
+    desk = lab.get(landing["Location"]).content.decode()
+
+    assert landing.status_code == 302 and landing["Location"] == f"/manage/{hospital.slug}/lab/"
+    assert f'href="/manage/{hospital.slug}/lab/orders/"' in desk and f'href="/manage/{hospital.slug}/lab/tests/"' in desk
+    assert f'href="/manage/{hospital.slug}/lab/orders/?status=paid"' in desk
+
+
+def test_admin_dashboard_has_the_lab_panel_and_receptionists_see_no_lab_link(client_for, hospital_admin,
+                                                                            receptionist, hospital):
+    admin_page = client_for(hospital_admin).get(f"/manage/{hospital.slug}/").content.decode()
+    reception = client_for(receptionist).get(f"/manage/{hospital.slug}/reception/").content.decode()
+
+    assert 'data-testid="lab-desk-panel"' in admin_page and f"/manage/{hospital.slug}/lab/tests/" in admin_page
+    assert "/lab/" not in reception
