@@ -294,6 +294,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # Request bodies get their own components, so an upload is documented as a file (binary).
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status": each machine's choices get their own named enum.
+    "ENUM_NAME_OVERRIDES": {
+        "LabOrderStatusEnum": "labs.models.LabOrder.Status",
+        "MedicineOrderStatusEnum": "pharmacy.models.MedicineOrder.Status",
+    },
 }
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -39,7 +39,8 @@ def resolve_membership(request, hospital_slug: str, roles) -> None:
     request.role_memberships = by_role
     # A signed-in browser session is marked as staff (it idles out sooner); a token-authenticated
     # API call carries no session, and marking one would write a new session row on every call.
-    if request.session.session_key and not request.session.get("is_hospital_staff"):
+    # (A socket's stand-in session is a plain dict with no key: it is marked as before.)
+    if getattr(request.session, "session_key", True) and not request.session.get("is_hospital_staff"):
         request.session["is_hospital_staff"] = True
 
 
