@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("hospitals.urls")),
     path("", include("appointments.urls")),
     path("", include("payments.urls")),
+    path("", include("pharmacy.urls")),
     path("accounts/", include("accounts.urls")),
     path("dashboard/", hospital_views.dashboard, name="dashboard"),
     path("me/", include("accounts.me_urls")),
