@@ -6,7 +6,7 @@ come as ``{"items": [{}, {"quantity": ["Only 3 left of …"]}]}``, one entry per
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -103,6 +103,33 @@ def _error_body(error: PharmacyError, count: int) -> dict:
     return {field: [error.message]}
 
 
+def _item_list_errors(errors: dict, data) -> dict:
+    """DRF keys a list's errors by index ({"items": {1: {...}}}); answer them as one entry per item sent,
+    as the services' errors are, so a client reads both the same way. An error about the list as a
+    whole (empty, not a list) is a plain list of messages."""
+    items = errors.get("items")
+    sent = data.get("items") if isinstance(data, dict) else None
+    if isinstance(items, dict) and "non_field_errors" in items:
+        errors = {**errors, "items": list(items["non_field_errors"])}
+    elif isinstance(items, dict) and isinstance(sent, list):
+        errors = {**errors, "items": [items.get(index, {}) for index in range(len(sent))]}
+    return errors
+
+
+_MESSAGES = {"type": "array", "items": {"type": "string"}}
+ORDER_ERRORS_SCHEMA = {
+    "type": "object",
+    "description": "What was wrong: {field: [messages]}; under items, either messages about the list or one "
+                   "object per item sent ({} when that item was fine), such as {\"quantity\": [\"Only 3 left of …\"]}.",
+    "properties": {
+        "detail": {"type": "string"},
+        "items": {"anyOf": [_MESSAGES, {"type": "array", "items": {"type": "object",
+                                                                     "additionalProperties": _MESSAGES}}]},
+    },
+    "additionalProperties": _MESSAGES,
+}
+
+
 def _own_orders(user):
     return selectors.patient_orders(user)
 
@@ -136,10 +163,14 @@ class MyMedicineOrders(ListAPIView):
     def get_queryset(self):
         return _own_orders(self.request.user)
 
-    @extend_schema(request=PlaceOrderSerializer, responses={201: MedicineOrderSerializer})
+    @extend_schema(request=PlaceOrderSerializer, responses={
+        201: MedicineOrderSerializer,
+        400: OpenApiResponse(ORDER_ERRORS_SCHEMA, description="The order was not placed; each field or item says why."),
+    })
     def post(self, request):
         body = PlaceOrderSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        if not body.is_valid():
+            return Response(_item_list_errors(body.errors, request.data), status=status.HTTP_400_BAD_REQUEST)
         data = body.validated_data
         hospital = Hospital.objects.approved().filter(slug=data["hospital"]).first()
         if hospital is None:

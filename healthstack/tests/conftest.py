@@ -44,10 +44,26 @@ def api_world(patient, doctor, doctor_membership, receptionist):
     PrescriptionItemFactory(prescription=prescription)
     record_services.issue_prescription(prescription=prescription, by=doctor)
     document = MedicalDocumentFactory(patient=patient)
+    medicine_order = _medicine_order(patient, doctor_membership.hospital)
     return ApiWorld(hospital_slug=doctor_membership.hospital.slug, membership_id=doctor_membership.pk, ids={
         "doctors": doctor.doctor_profile.pk, "prescriptions": prescription.pk, "documents": document.pk,
-        "appointments": appointment.pk,
+        "appointments": appointment.pk, "orders": medicine_order.pk,
     })
+
+
+def _medicine_order(patient, hospital):
+    """A medicine order of ``patient`` awaiting payment (/api/v1/me/medicine-orders/<id>/)."""
+    from datetime import date
+
+    from pharmacy import services as pharmacy_services
+    from pharmacy.tests.factories import MedicineFactory
+
+    medicine = MedicineFactory(hospital=hospital, unit_price="25.00")
+    pharmacy_services.receive_stock(medicine=medicine, by=None, batch_number="API1", quantity=50, cost="1.00",
+                                    expiry_date=date(date.today().year + 2, 1, 1))
+    pharmacy_services.add_to_cart(patient=patient, medicine=medicine, quantity=2)
+    return pharmacy_services.checkout(patient=patient, order=pharmacy_services.open_cart(patient=patient,
+                                                                                         hospital=hospital))
 
 
 @pytest.fixture
