@@ -6,6 +6,7 @@ from accounts import api as accounts_api
 from appointments import api as appointments_api
 from hospitals import api as hospitals_api
 from pharmacy import api as pharmacy_api
+from pharmacy import manage_api as pharmacy_desk_api
 from records import api as records_api
 
 app_name = "api"
@@ -39,4 +40,14 @@ urlpatterns = [
          name="desk-confirm"),
     path("manage/<slug:hospital_slug>/appointments/<int:pk>/reject/", appointments_api.RejectAppointment.as_view(),
          name="desk-reject"),
+    path("manage/<slug:hospital_slug>/pharmacy/medicines/", pharmacy_desk_api.DeskMedicines.as_view(),
+         name="desk-medicines"),
+    path("manage/<slug:hospital_slug>/pharmacy/medicines/<int:pk>/batches/",
+         pharmacy_desk_api.DeskReceiveBatch.as_view(), name="desk-receive-batch"),
+    path("manage/<slug:hospital_slug>/pharmacy/orders/", pharmacy_desk_api.DeskOrders.as_view(),
+         name="desk-medicine-orders"),
+    path("manage/<slug:hospital_slug>/pharmacy/orders/<int:pk>/ready/", pharmacy_desk_api.DeskOrderReady.as_view(),
+         name="desk-medicine-order-ready"),
+    path("manage/<slug:hospital_slug>/pharmacy/orders/<int:pk>/collected/",
+         pharmacy_desk_api.DeskOrderCollected.as_view(), name="desk-medicine-order-collected"),
 ]

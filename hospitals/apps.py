@@ -28,5 +28,5 @@ class HospitalsConfig(AppConfig):
                           order=70)
 
         # Until the lab and pharmacy desks plug in their own panels, their staff get a real welcome.
-        register_panel("hospitals/manage/partials/desk_coming.html", roles={"lab_worker", "pharmacist"}, order=90,
+        register_panel("hospitals/manage/partials/desk_coming.html", roles={"lab_worker"}, order=90,
                        width="col-12")

@@ -31,7 +31,7 @@ def test_new_apps_panel_shows_on_the_dashboard_of_its_role_with_its_selectors_fi
 
     assert (f'<div class="card" data-testid="low-stock">3 medicines running low at {hospital.name} '
             f'(pharmacist, {hospital.slug})</div>') in pharmacist_home
-    assert pharmacist_home.index('data-testid="low-stock"') < pharmacist_home.index('data-testid="desk-coming"')
+    assert pharmacist_home.index('data-testid="low-stock"') < pharmacist_home.index('data-testid="pharmacy-panel"')
     assert 'data-testid="low-stock"' not in admin_home
 
 

@@ -21,6 +21,8 @@ from appointments.tests.factories import AppointmentFactory, DayOffFactory, Sche
 from hospitals.models import DoctorCertificate, Membership, StaffInvitation
 from hospitals.tests.factories import DepartmentFactory, MembershipFactory
 from payments.models import Payment
+from pharmacy import services as pharmacy_services
+from pharmacy.tests.factories import MedicineFactory
 from records.services import issue_prescription
 from records.tests.factories import TINY_PDF, MedicalDocumentFactory, PrescriptionFactory, PrescriptionItemFactory
 
@@ -111,15 +113,29 @@ KIND_BEFORE_ID = {
     "applications": "application", "certificates": "certificate", "rules": "schedule_rule",
     "days-off": "day_off", "appointments": "appointment", "payments": "payment", "patients": "patient",
     "documents": "document", "prescriptions": "prescription",
+    "medicines": "medicine", "batches": "stock_batch", "pharmacy/orders": "medicine_order",
 }
 STAFF_ROLES = [role for role, _ in Membership.Role.choices]
-ID_IN_ROUTE = re.compile(r"([\w-]+)/<(?:int:)?(\w+)>")
+# The word before an id, and the one before it: "pharmacy/orders" is looked up before "orders".
+ID_IN_ROUTE = re.compile(r"(?:([\w-]+)/)?([\w-]+)/<(?:int:)?(\w+)>")
 
 
 def _issued_prescription(doctor, patient):
     draft = PrescriptionFactory(membership=doctor, patient=patient)
     PrescriptionItemFactory(prescription=draft)
     return issue_prescription(prescription=draft, by=doctor.user)
+
+
+def _pharmacy_objects(hospital, patient) -> dict:
+    """A medicine with a batch, and the patient's paid order of it."""
+    medicine = MedicineFactory(hospital=hospital, unit_price=Decimal("12.00"))
+    batch = pharmacy_services.receive_stock(medicine=medicine, by=None, batch_number="B1", quantity=50, cost="1.00",
+                                            expiry_date=timezone.localdate() + timedelta(days=300))
+    pharmacy_services.add_to_cart(patient=patient, medicine=medicine, quantity=2)
+    order = pharmacy_services.checkout(patient=patient,
+                                       order=pharmacy_services.open_cart(patient=patient, hospital=hospital))
+    order = pharmacy_services.mark_order_paid(order=order, by=patient)
+    return {"medicine": medicine, "stock_batch": batch, "medicine_order": order}
 
 
 def _hospital_objects(hospital) -> tuple[dict, dict]:
@@ -154,15 +170,17 @@ def _hospital_objects(hospital) -> tuple[dict, dict]:
         "patient": patient,
         "document": MedicalDocumentFactory(patient=patient),
         "prescription": _issued_prescription(doctor, patient),
+        **_pharmacy_objects(hospital, patient),
     }
     return {role: membership.user for role, membership in staff.items()}, objects
 
 
 def _fill(route: str, hospital, objects) -> str:
     def object_id(match):
-        kind = KIND_BEFORE_ID.get(match.group(1))
-        assert kind, f"{route}: give the walker a real object for the id after {match.group(1)!r}"
-        return f"{match.group(1)}/{objects[kind].pk}"
+        before, word = match.group(1), match.group(2)
+        kind = KIND_BEFORE_ID.get(f"{before}/{word}") or KIND_BEFORE_ID.get(word)
+        assert kind, f"{route}: give the walker a real object for the id after {word!r}"
+        return f"{before + '/' if before else ''}{word}/{objects[kind].pk}"
 
     return ID_IN_ROUTE.sub(object_id, route.replace("<slug:hospital_slug>", hospital.slug))
 

@@ -111,15 +111,22 @@ def test_doctor_home_shows_the_day_whats_next_recent_patients_drafts_and_unread_
     assert "Rina Das" in panel("unread-messages")
 
 
-@pytest.mark.parametrize("role, heading", [("lab_worker", "Your lab desk is on its way"),
-                                           ("pharmacist", "Your pharmacy desk is on its way")])
-def test_lab_workers_and_pharmacists_get_a_home_with_things_to_do(role, heading, hospital, client_for):
+@pytest.mark.parametrize("role, heading", [("lab_worker", "Your lab desk is on its way")])
+def test_lab_workers_get_a_home_with_things_to_do(role, heading, hospital, client_for):
     user = MembershipFactory(hospital=hospital, role=role).user
     page = client_for(user).get(reverse("manage:dashboard", args=[hospital.slug])).content.decode()
     assert heading in page and ("Lab worker" if role == "lab_worker" else "Pharmacist") in page
     for url in (reverse("hospitals:hospital-detail", args=[hospital.slug]), reverse("notifications:list"),
                 reverse("accounts:password-change")):
         assert f'href="{url}"' in page
+
+
+def test_pharmacists_home_shows_the_pharmacy_desks_figures(hospital, client_for):
+    user = MembershipFactory(hospital=hospital, role="pharmacist").user
+    page = client_for(user).get(reverse("manage:dashboard", args=[hospital.slug])).content.decode()
+    assert 'data-testid="pharmacy-panel"' in page and "Orders to prepare" in page
+    assert f'href="{reverse("pharmacy_desk:desk", args=[hospital.slug])}"' in page
+    assert "Your pharmacy desk is on its way" not in page
 
 
 def test_doctor_home_queries_stay_flat_as_the_practice_grows(doctor_membership, doctor, hospital, client_for):

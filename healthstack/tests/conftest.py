@@ -47,7 +47,10 @@ def api_world(patient, doctor, doctor_membership, receptionist):
     medicine_order = _medicine_order(patient, doctor_membership.hospital)
     return ApiWorld(hospital_slug=doctor_membership.hospital.slug, membership_id=doctor_membership.pk, ids={
         "doctors": doctor.doctor_profile.pk, "prescriptions": prescription.pk, "documents": document.pk,
-        "appointments": appointment.pk, "orders": medicine_order.pk,
+        "appointments": appointment.pk,
+        # The patient's medicine order; staff-only pharmacy paths (orders, medicines) refuse every
+        # API-wide client at their guard, so any id does there.
+        "orders": medicine_order.pk, "medicines": 1,
     })
 
 

@@ -19,13 +19,16 @@ DOCTOR_LINKS = [("queue/", "people", "Queue"), ("schedule/", "calendar-week", "S
                 ("patients/", "person-lines-fill", "Patients")]
 OVERVIEW = [("", "grid", "Overview")]
 RECEPTION = [("reception/", "calendar3", "Reception")]
+PHARMACY = [("pharmacy/", "capsule", "Pharmacy")]
+PHARMACY_DESK = PHARMACY + [("pharmacy/medicines/", "box-seam", "Medicines"),
+                            ("pharmacy/orders/", "bag-check", "Medicine orders")]
 EXPECTED = {
-    "admin": OVERVIEW + ADMIN_LINKS + [("schedule/", "calendar-week", "Schedules")] + ADMIN_TAIL + RECEPTION,
+    "admin": OVERVIEW + ADMIN_LINKS + [("schedule/", "calendar-week", "Schedules")] + ADMIN_TAIL + RECEPTION + PHARMACY,
     "doctor": OVERVIEW + DOCTOR_LINKS,
-    "admin+doctor": OVERVIEW + ADMIN_LINKS + ADMIN_TAIL + DOCTOR_LINKS + RECEPTION,
+    "admin+doctor": OVERVIEW + ADMIN_LINKS + ADMIN_TAIL + DOCTOR_LINKS + RECEPTION + PHARMACY,
     "receptionist": OVERVIEW + RECEPTION,
     "lab_worker": OVERVIEW,
-    "pharmacist": OVERVIEW,
+    "pharmacist": OVERVIEW + PHARMACY_DESK,
 }
 
 
