@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.orders import cart_sections_for
@@ -174,8 +175,10 @@ def buy_prescription(request, pk):
     for item, why in fill.not_stocked:
         messages.warning(request, f"{item.medicine_name} {item.strength}".strip() + f": {why}")
     if fill.added:
-        messages.success(request, _("%(count)d medicine(s) from your prescription are in your cart at %(hospital)s.")
-                         % {"count": len(fill.added), "hospital": fill.order.hospital.name})
+        messages.success(request, ngettext(
+            "%(count)d medicine from your prescription is in your cart at %(hospital)s.",
+            "%(count)d medicines from your prescription are in your cart at %(hospital)s.", len(fill.added))
+            % {"count": len(fill.added), "hospital": fill.order.hospital.name})
     else:
         messages.info(request, _("None of this prescription's medicines can be bought at %(hospital)s right now.")
                       % {"hospital": fill.order.hospital.name})

@@ -14,6 +14,7 @@ from payments.models import Payment
 from pharmacy import services
 from pharmacy.models import MedicineOrder
 from pharmacy.selectors import assert_ledger_balanced
+from pharmacy.tests.conftest import TODAY
 from pharmacy.tests.factories import MedicineFactory
 
 pytestmark = pytest.mark.django_db
@@ -507,3 +508,19 @@ def test_staff_cannot_add_to_a_cart(client_for, pharmacist, stocked):
     staff = client_for(pharmacist)
     response = _add(staff, stocked, 1)
     assert any("Only patients can buy medicines" in m for m in _follow_messages(staff, response))
+
+
+def test_the_doctor_sees_on_the_patients_record_which_medicines_were_dispensed(client_for, doctor, doctor_membership,
+                                                                              patient, stocked, paid_order, pharmacist):
+    from appointments.tests.factories import AppointmentFactory
+
+    AppointmentFactory(membership=doctor_membership, patient=patient, status="completed", date=TODAY)
+    order = paid_order(stocked, 2)
+    services.start_preparing(order=order, by=pharmacist)
+    services.mark_ready(order=order, by=pharmacist)
+
+    response = client_for(doctor).get(reverse("clinical:patient", args=[doctor_membership.hospital.slug, patient.pk]))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Medicines dispensed" in html and "Paracetamol" in html and order.number in html
