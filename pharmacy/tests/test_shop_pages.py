@@ -524,3 +524,27 @@ def test_the_doctor_sees_on_the_patients_record_which_medicines_were_dispensed(c
     html = response.content.decode()
     assert response.status_code == 200
     assert "Medicines dispensed" in html and "Paracetamol" in html and order.number in html
+
+
+def test_order_page_query_count_stays_flat_with_ten_times_the_lines(shopper, patient, hospital, receive, pharmacist):
+    def order_with(count):
+        cart = services.open_cart(patient=patient, hospital=hospital)
+        for _ in range(count):
+            medicine = MedicineFactory(hospital=hospital, unit_price=Decimal("20.00"))
+            receive(medicine, 3, expires_in_days=100)
+            receive(medicine, 3, expires_in_days=200)
+            services.add_to_cart(patient=patient, medicine=medicine, quantity=5)
+        order = services.checkout(patient=patient, order=cart)
+        order = services.mark_order_paid(order=order, by=patient)
+        services.start_preparing(order=order, by=pharmacist)
+        return services.mark_ready(order=order, by=pharmacist)
+
+    def measure(order):
+        with CaptureQueriesContext(connection) as queries:
+            assert shopper.get(reverse("pharmacy:order", args=[order.pk])).status_code == 200
+        return len(queries)
+
+    few = measure(order_with(1))
+    many = measure(order_with(10))
+
+    assert few == many <= 15
