@@ -7,7 +7,9 @@ another hospital's medicine or order is a 404.
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils.translation import gettext as _
 from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -183,9 +185,7 @@ class DeskOrders(PharmacyDeskMixin, ListAPIView):
     def get_queryset(self):
         wanted = self.request.query_params.get("status", "")
         if wanted and (wanted not in MedicineOrder.Status.values or wanted == MedicineOrder.Status.CART):
-            from rest_framework.exceptions import ValidationError
-
-            raise ValidationError({"status": ["Choose one of the order statuses (not cart)."]})
+            raise ValidationError({"status": [_("Choose one of the order statuses (not cart).")]})
         return selectors.orders_queue(self.request.hospital, status=wanted or None)
 
 

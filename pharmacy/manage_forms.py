@@ -78,9 +78,12 @@ class BatchFilterForm(forms.Form):
                                     + [(days, _("%(days)d days") % {"days": days}) for days in EXPIRY_WINDOWS])
 
 
+TO_PREPARE = "to_prepare"
+
+
 class OrderFilterForm(forms.Form):
     status = forms.ChoiceField(required=False, label=_("Status"), choices=[
-        ("", _("To hand over (paid to out for delivery)")),
+        ("", _("To hand over (paid to out for delivery)")), (TO_PREPARE, _("To prepare (paid or being prepared)")),
         *[(value, label) for value, label in MedicineOrder.Status.choices if value != MedicineOrder.Status.CART]])
 
 

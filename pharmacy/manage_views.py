@@ -27,6 +27,7 @@ from .manage_forms import (
     MedicineForm,
     OrderFilterForm,
     ReasonForm,
+    TO_PREPARE,
     ReceiveStockForm,
 )
 from .models import MedicineOrder, MedicineOrderLine, Medicine, StockBatch, StockMovement
@@ -237,9 +238,12 @@ def write_off(request, pk=None):
 def order_list(request):
     filters = OrderFilterForm(request.GET or None)
     status = filters.cleaned_data.get("status") if filters.is_valid() else None
+    if status == TO_PREPARE:
+        orders = selectors.orders_queue(request.hospital).filter(status__in=(Status.PAID, Status.PREPARING))
+    else:
+        orders = selectors.orders_queue(request.hospital, status=status or None)
     return render(request, "pharmacy/manage/order_list.html", {
-        "filters": filters, "status": status,
-        "page_obj": paginate(request, selectors.orders_queue(request.hospital, status=status or None)),
+        "filters": filters, "status": status, "page_obj": paginate(request, orders),
     })
 
 

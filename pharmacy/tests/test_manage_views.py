@@ -70,6 +70,35 @@ def test_desk_pages_access_matrix(name, client, client_for, hospital, other_hosp
     assert client_for(elsewhere).get(page).status_code == 404
 
 
+ACTIONS = ["medicine-new", "medicine-edit", "medicine-active", "receive", "adjust", "write-off", "write-off-all",
+           "order-prepare", "order-ready", "order-collected", "order-dispatch", "order-delivered", "order-cancel"]
+
+
+@pytest.mark.parametrize("name", ACTIONS)
+def test_desk_actions_refuse_everyone_but_the_desk(name, client, client_for, hospital, other_hospital, patient,
+                                                   doctor, receptionist, lab_worker, stocked, paid_order):
+    batch = stocked.batches.first()
+    order = paid_order(stocked, 2)
+    args = {"medicine-edit": [stocked.pk], "medicine-active": [stocked.pk], "receive": [stocked.pk],
+            "adjust": [batch.pk], "write-off": [batch.pk]}.get(name, [order.pk] if name.startswith("order") else [])
+    action = url(name, hospital, *args)
+    body = {"counted": "0", "reason": "r", "batch_number": "Z", "quantity": "1", "cost": "1",
+            "expiry_date": (TODAY + timedelta(days=50)).isoformat(), **VALID_MEDICINE}
+
+    anonymous = client.post(action, body)
+    assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
+    for other_role in (doctor, receptionist, lab_worker):
+        assert client_for(other_role).post(action, body).status_code == 403
+    assert client_for(patient).post(action, body).status_code == 404
+    elsewhere = MembershipFactory(hospital=other_hospital, role="pharmacist").user
+    assert client_for(elsewhere).post(action, body).status_code == 404
+    order.refresh_from_db()
+    stocked.refresh_from_db()
+    assert order.status == Status.PAID and stocked.active and stocked.generic_name == "Paracetamol"
+    assert not StockBatch.objects.filter(batch_number="Z").exists()
+    assert_ledger_balanced()
+
+
 @pytest.mark.parametrize("name", ["medicine", "medicine-edit", "receive", "medicine-active"])
 def test_another_hospitals_medicine_is_404(name, desk, other_hospital):
     theirs = MedicineFactory(hospital=other_hospital)
@@ -113,7 +142,7 @@ def test_desk_counts_orders_low_stock_expiring_and_expired_value(desk, hospital,
 
     page = desk.get(url("desk", hospital)).content.decode()
 
-    assert f'href="{url("orders", hospital)}?status=paid"' in page
+    assert f'href="{url("orders", hospital)}?status=to_prepare"' in page
     assert f'href="{url("medicines", hospital)}?stock=low"' in page
     assert f'href="{url("batches", hospital)}?within=30"' in page
     assert "Omeprazole" in page
@@ -331,6 +360,9 @@ def test_orders_queue_filters_by_status(desk, hospital, stocked, paid_order, ord
 
     assert numbers() == {first.number, second.number}
     assert numbers(status="paid") == {first.number}
+    assert numbers(status="to_prepare") == {first.number, second.number}
+    services.mark_ready(order=second, by=pharmacist)
+    assert numbers(status="to_prepare") == {first.number}
     assert numbers(status="awaiting_payment") == {waiting.number}
     assert numbers(status="bogus") == {first.number, second.number}
 
@@ -340,7 +372,7 @@ def test_preparing_proposes_the_earliest_expiring_batch_then_ready_then_collecte
     order = paid_order(stocked, 3)
     assert desk.post(url("order-prepare", hospital, order.pk)).status_code == 302
     page = desk.get(url("order", hospital, order.pk)).content.decode()
-    assert "SOON" in page and "LATE" not in page.split('data-testid="pick-list"')[1].split("</table>")[0]
+    assert "SOON" in page and "LATE" not in page.split('data-testid="pick-list"')[1].split("</ul>")[0]
     line = order.lines.get()
 
     with django_capture_on_commit_callbacks(execute=True):
