@@ -120,7 +120,8 @@ _MESSAGES = {"type": "array", "items": {"type": "string"}}
 ORDER_ERRORS_SCHEMA = {
     "type": "object",
     "description": "What was wrong: {field: [messages]}; under items, either messages about the list or one "
-                   "object per item sent ({} when that item was fine), such as {\"quantity\": [\"Only 3 left of …\"]}.",
+                   "object per item sent ({} when that item was fine), such as "
+                   "{\"quantity\": [\"Only 3 left of …\"]}.",
     "properties": {
         "detail": {"type": "string"},
         "items": {"anyOf": [_MESSAGES, {"type": "array", "items": {"type": "object",

@@ -165,8 +165,8 @@ def checkout(request, pk):
 @require_POST
 def buy_prescription(request, pk):
     """"Buy these medicines": the prescription's in-stock medicines into the cart at its hospital."""
-    prescription = get_object_or_404(Prescription.objects.filter(patient=request.user, status=Prescription.Status.ISSUED),
-                                     pk=pk)
+    issued = Prescription.objects.filter(patient=request.user, status=Prescription.Status.ISSUED)
+    prescription = get_object_or_404(issued, pk=pk)
     try:
         fill = services.cart_from_prescription(patient=request.user, prescription=prescription)
     except PharmacyError as error:

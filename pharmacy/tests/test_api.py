@@ -120,7 +120,8 @@ def test_two_hospitals_in_one_order_is_refused_for_the_foreign_item(api, hospita
     elsewhere = MedicineFactory(hospital=other_hospital)
     receive(elsewhere, 10)
 
-    response = _place(api, hospital, [{"medicine": stocked.pk, "quantity": 1}, {"medicine": elsewhere.pk, "quantity": 1}])
+    response = _place(api, hospital, [{"medicine": stocked.pk, "quantity": 1},
+                                      {"medicine": elsewhere.pk, "quantity": 1}])
 
     assert response.status_code == 400
     assert response.json() == {"items": [{}, {"medicine": ["This medicine is not sold here."]}]}

@@ -324,7 +324,7 @@ def test_checkout_with_more_than_in_stock_says_only_n_left_beside_the_line(shopp
     assert 'data-testid="line-error"' in html and "Only 3 left" in html
     line.order.refresh_from_db()
     assert line.order.status == Status.CART
-    medicine.batches.get().quantity_reserved == 0
+    assert medicine.batches.get().quantity_reserved == 0
 
 
 def test_checkout_with_home_delivery_needs_an_address_beside_the_field(shopper, patient, hospital, stocked,
