@@ -15,7 +15,7 @@ class CheckoutForm(forms.Form):
     delivery = forms.TypedChoiceField(
         label=_("How you get them"), coerce=lambda value: value == "home", empty_value=False, initial="pickup",
         choices=[("pickup", _("Collect at the pharmacy")), ("home", _("Home delivery"))], widget=forms.RadioSelect)
-    delivery_address = forms.CharField(label=_("Delivery address"), required=False, max_length=500,
+    delivery_address = forms.CharField(label=_("Delivery address (for home delivery)"), required=False, max_length=500,
                                        widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, delivery_offered: bool = False, **kwargs):
