@@ -17,6 +17,7 @@ Scenarios:
 """
 
 import argparse
+import atexit
 import asyncio
 import json
 import os
@@ -133,9 +134,11 @@ def run_scenario(name, *, env, consumer: bool, membership, slots, tokens):
                         private_media_root=TMP / "private", mail_dir=TMP / "mail", log_path=TMP / f"{name}.log",
                         secret_key=SECRET, extra_env=env).start()
     worker = None
+    atexit.register(server.stop)  # whatever goes wrong later, no server or consumer outlives the bench
     if consumer:
         worker = subprocess.Popen([sys.executable, "manage.py", "run_huey", "--workers", "2", "-q"], cwd=ROOT,
                                   env={**server.env, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        atexit.register(worker.kill)
     timings, statuses = [], []
     try:
         for token in tokens:

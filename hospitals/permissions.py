@@ -37,7 +37,9 @@ def resolve_membership(request, hospital_slug: str, roles) -> None:
     request.membership = allowed[0]
     request.roles = frozenset(by_role)
     request.role_memberships = by_role
-    if not request.session.get("is_hospital_staff"):
+    # A signed-in browser session is marked as staff (it idles out sooner); a token-authenticated
+    # API call carries no session, and marking one would write a new session row on every call.
+    if request.session.session_key and not request.session.get("is_hospital_staff"):
         request.session["is_hospital_staff"] = True
 
 

@@ -279,9 +279,10 @@ def seed_lab_orders(ctx: DemoContext) -> None:
         ordered = _prescribe_tests(prescription.membership, prescription.patient, ["CBC", "CREAT"],
                                    diagnosis="Fatigue and breathlessness; suspected anaemia")
         critical = _place(ctx, prescription.patient, hospital, ["CBC", "CREAT"], prescription=ordered,
-                          when=now - timedelta(hours=2))
+                          when=now - timedelta(hours=3))
+        # Collected at -2:40, typed at -1:40, verified at -0:40: reported before now, never after.
         _report(critical, worker, {"Haemoglobin": "6.2", "Haematocrit (PCV)": "21"},
-                when=now - timedelta(hours=2) + timedelta(minutes=20))
+                when=now - timedelta(hours=2, minutes=40))
 
 
 HBA1C_YEAR = [(360, "8.4", DHAKA), (250, "7.8", PORT_CITY), (130, "7.1", DHAKA), (20, "6.6", DHAKA)]

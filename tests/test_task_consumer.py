@@ -6,6 +6,7 @@ email is sent once by the next consumer). Nothing is lost, nothing is sent twice
 """
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -63,9 +64,8 @@ def _wait_for(condition, what: str, timeout: float = WAIT_SECONDS):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-@pytest.fixture
-def stack(harness_dir, tmp_path):
-    """Daphne and a consumer sharing the test database, a Huey file and an SMTP address (not yet listening)."""
+@contextlib.contextmanager
+def _stack(harness_dir, tmp_path, **extra_env):
     smtp_port = free_port()
     env = {
         "HUEY_IMMEDIATE": "0",
@@ -75,6 +75,7 @@ def stack(harness_dir, tmp_path):
         "EMAIL_RETRY_BASE_SECONDS": "1",
         "EMAIL_RETRY_MAX_SECONDS": "2",
         "EMAIL_CLAIM_SECONDS": "4",
+        **extra_env,
     }
     server = LiveServer(
         database_url=database_url(connection.settings_dict), media_root=harness_dir / "media",
@@ -98,6 +99,13 @@ def stack(harness_dir, tmp_path):
                 process.kill()
                 process.wait(10)
         server.stop()
+
+
+@pytest.fixture
+def stack(harness_dir, tmp_path):
+    """Daphne and a consumer sharing the test database, a Huey file and an SMTP address (not yet listening)."""
+    with _stack(harness_dir, tmp_path) as parts:
+        yield parts
 
 
 def _book(server, token, membership, day, start) -> int:
@@ -166,3 +174,28 @@ def test_a_mail_server_down_then_back_gets_every_email_once_and_a_killed_consume
     log = server.log_tail(200_000)
     assert '" 500 ' not in log
     assert os.path.exists(REPO_ROOT / "manage.py")
+
+
+def test_with_redis_url_the_queue_is_on_redis_and_the_consumer_sends_from_it(harness_dir, tmp_path, redis_url,
+                                                                              doctor_membership):
+    from huey import RedisHuey
+
+    doctor_membership.consultation_fee = 0
+    doctor_membership.save(update_fields=["consultation_fee"])
+    day = local_now(doctor_membership.hospital).date() + timedelta(days=3)
+    ScheduleRuleFactory(membership=doctor_membership, weekday=day.weekday())
+    token = issue_api_token(user=PatientFactory())[1]
+    with _stack(harness_dir, tmp_path, REDIS_URL=redis_url) as (server, start_consumer, smtp_port):
+        mailbox = Mailbox()
+        smtp = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
+        smtp.start()
+        try:
+            assert _book(server, token, doctor_membership, day, "10:00") == 201
+            # Nothing sends before a consumer runs: the tasks wait in Redis.
+            queue = RedisHuey("healthstack", url=redis_url)
+            assert queue.pending_count() >= 2 and mailbox.received == []
+            start_consumer()
+            _wait_for(lambda: OutgoingEmail.objects.filter(status="sent").count() == 2, "both emails sent")
+            assert sorted(mailbox.received) == sorted(_message_ids())
+        finally:
+            smtp.stop()

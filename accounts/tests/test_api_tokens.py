@@ -204,3 +204,16 @@ def test_operator_setting_a_password_in_the_admin_ends_the_users_tokens(client):
     assert response.status_code == 302
     assert_refused(profile_with(token))
     assert client.get(reverse("admin:accounts_apitoken_changelist")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_staff_api_call_with_a_token_writes_no_session(hospital, receptionist):
+    from django.contrib.sessions.models import Session
+
+    token = log_in(receptionist)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    before = Session.objects.count()
+    for _ in range(3):
+        assert client.get(f"/api/v1/manage/{hospital.slug}/appointments/").status_code == 200
+    assert Session.objects.count() == before

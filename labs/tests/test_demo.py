@@ -39,3 +39,14 @@ def test_seeding_again_adds_no_lab_rows(seeded_demo):
     assert (LabTest.objects.count(), LabOrder.objects.count(), LabReport.objects.count(),
             Payment.objects.count()) == counts
     assert LabOrder.objects.filter(status="awaiting_payment").exists()
+
+
+def test_the_demo_records_nothing_in_the_future(seeded_demo):
+    from django.utils import timezone
+
+    from healthstack.models import OutgoingEmail
+
+    now = timezone.now()
+    assert not LabReport.objects.filter(verified_at__gt=now).exists()
+    # Every email the demo wrote is due: none waits for a time that has not come.
+    assert not OutgoingEmail.objects.filter(next_attempt_at__gt=now).exists()
