@@ -63,7 +63,7 @@ def add_to_cart(request, slug):
     hospital = get_object_or_404(Hospital.objects.approved(), slug=slug)
     back = _back(request, reverse("pharmacy:shop", args=[hospital.slug]))
     raw = request.POST.get("medicine", "")
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         messages.error(request, _("Choose a medicine from the list."))
         return _see_other(back)
     medicine = get_object_or_404(Medicine.objects.for_hospital(hospital), pk=int(raw))

@@ -151,6 +151,13 @@ def test_adding_a_bad_quantity_says_so_and_adds_nothing(shopper, stocked, quanti
     assert not MedicineOrder.objects.filter(lines__isnull=False).exists()
 
 
+@pytest.mark.parametrize("medicine", ["", "abc", "²", "-1", "99999999999999999999999"])
+def test_adding_without_a_real_medicine_id_is_refused_or_404(shopper, hospital, medicine):
+    response = shopper.post(reverse("pharmacy:add", args=[hospital.slug]), {"medicine": medicine, "quantity": 1})
+    assert response.status_code in (303, 404)
+    assert not MedicineOrder.objects.filter(lines__isnull=False).exists()
+
+
 def test_adding_a_prescription_only_medicine_without_a_prescription_is_refused(shopper, hospital, receive):
     rx = MedicineFactory(hospital=hospital, generic_name="Azithromycin", brand_name="Zimax", prescription_only=True)
     receive(rx, 10)
