@@ -12,6 +12,5 @@ urlpatterns = [
     path("me/cart/medicines/<int:pk>/checkout/", views.checkout, name="checkout"),
     path("me/records/prescriptions/<int:pk>/buy/", views.buy_prescription, name="buy-prescription"),
     path("me/medicine-orders/<int:pk>/", views.order_detail, name="order"),
-    path("me/medicine-orders/<int:pk>/pay/", views.order_pay, name="order-pay"),
     path("me/medicine-orders/<int:pk>/cancel/", views.order_cancel, name="order-cancel"),
 ]

@@ -206,12 +206,6 @@ def order_detail(request, pk):
 
 @login_required
 @require_POST
-def order_pay(request, pk):
-    return _pay(request, _own_order(request, pk))
-
-
-@login_required
-@require_POST
 def order_cancel(request, pk):
     order = _own_order(request, pk)
     try:

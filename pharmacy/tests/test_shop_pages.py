@@ -428,7 +428,7 @@ def test_order_page_after_ready_shows_the_batches_dispensed(shopper, stocked, pa
 def test_paying_twice_is_refused_with_a_message(shopper, stocked, paid_order):
     order = paid_order(stocked, 2)
 
-    response = shopper.post(reverse("pharmacy:order-pay", args=[order.pk]))
+    response = shopper.post(reverse("payments:start", args=["medicine_order", order.pk]))
 
     assert response.status_code == 303 and response["Location"] == reverse("pharmacy:order", args=[order.pk])
     assert any("can no longer be paid" in m or "already paid" in m for m in _follow_messages(shopper, response))
@@ -472,8 +472,8 @@ def test_cancel_once_ready_is_refused(shopper, stocked, paid_order, pharmacist):
 # Who may open what ------------------------------------------------------------------------------
 
 PATIENT_PAGES = [
-    ("get", "pharmacy:order", "order"), ("post", "pharmacy:order-pay", "order"),
-    ("post", "pharmacy:order-cancel", "order"), ("post", "pharmacy:line-update", "line"),
+    ("get", "pharmacy:order", "order"), ("post", "pharmacy:order-cancel", "order"),
+    ("post", "pharmacy:line-update", "line"),
     ("post", "pharmacy:line-remove", "line"), ("post", "pharmacy:checkout", "cart"),
     ("post", "pharmacy:buy-prescription", "prescription"),
 ]
@@ -555,3 +555,11 @@ def test_order_page_query_count_stays_flat_with_ten_times_the_lines(shopper, pat
     many = measure(order_with(10))
 
     assert few == many <= 15
+
+
+def test_paying_someone_elses_medicine_order_is_404_and_anonymous_go_to_login(client, client_for, owned):
+    url = reverse("payments:start", args=["medicine_order", owned["order"]])
+    anonymous = client.post(url)
+    assert anonymous.status_code == 302 and reverse("accounts:login") in anonymous["Location"]
+    assert client_for(PatientFactory()).post(url).status_code == 404
+    assert not Payment.objects.exists()
