@@ -90,3 +90,9 @@ class OrderFilterForm(forms.Form):
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason the patient is told"), max_length=500,
                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DeliverySettingsForm(forms.Form):
+    delivery_offered = forms.BooleanField(label=_("Deliver medicines to patients' homes"), required=False)
+    delivery_fee = forms.CharField(label=_("Delivery fee (BDT)"), max_length=20, initial="0.00",
+                                   widget=forms.TextInput(attrs={"inputmode": "decimal"}))

@@ -6,6 +6,7 @@ app_name = "pharmacy_desk"
 
 urlpatterns = [
     path("pharmacy/", views.desk, name="desk"),
+    path("pharmacy/delivery/", views.delivery_settings, name="delivery"),
     path("pharmacy/medicines/", views.medicine_list, name="medicines"),
     path("pharmacy/medicines/export.csv", views.stock_export, name="stock-export"),
     path("pharmacy/medicines/new/", views.medicine_form, name="medicine-new"),

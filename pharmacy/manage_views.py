@@ -23,6 +23,7 @@ from . import selectors, services
 from .manage_forms import (
     AdjustStockForm,
     BatchFilterForm,
+    DeliverySettingsForm,
     MedicineFilterForm,
     MedicineForm,
     OrderFilterForm,
@@ -62,6 +63,24 @@ def desk(request):
         "dashboard": selectors.desk_dashboard(request.hospital),
         "expiry_windows": selectors.EXPIRY_WINDOWS,
     })
+
+
+@hospital_role_required(*DESK_ROLES)
+@require_http_methods(["GET", "POST"])
+def delivery_settings(request):
+    """Whether the pharmacy delivers medicines home, and for what fee (orders already placed keep theirs)."""
+    current = services.pharmacy_settings(request.hospital)
+    form = DeliverySettingsForm(request.POST or None, initial={
+        "delivery_offered": current.delivery_offered, "delivery_fee": current.delivery_fee})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_pharmacy_settings(hospital=request.hospital, by=request.user, **form.cleaned_data)
+        except services.PharmacyError as error:
+            _error_to_form(form, error)
+        else:
+            messages.success(request, _("Delivery settings saved."))
+            return redirect("pharmacy_desk:desk", request.hospital.slug)
+    return render(request, "pharmacy/manage/delivery_settings.html", {"form": form})
 
 
 # Medicines -------------------------------------------------------------------------------------

@@ -41,7 +41,8 @@ def stocked(medicine, receive):
 
 # Who may open what ---------------------------------------------------------------------------
 
-PAGES = ["desk", "medicines", "stock-export", "medicine-new", "medicine", "medicine-edit", "receive", "batches",
+PAGES = ["desk", "delivery", "medicines", "stock-export", "medicine-new", "medicine", "medicine-edit", "receive",
+         "batches",
          "adjust", "orders", "order", "order-prescription"]
 
 
@@ -70,7 +71,8 @@ def test_desk_pages_access_matrix(name, client, client_for, hospital, other_hosp
     assert client_for(elsewhere).get(page).status_code == 404
 
 
-ACTIONS = ["medicine-new", "medicine-edit", "medicine-active", "receive", "adjust", "write-off", "write-off-all",
+ACTIONS = ["delivery", "medicine-new", "medicine-edit", "medicine-active", "receive", "adjust", "write-off",
+           "write-off-all",
            "order-prepare", "order-ready", "order-collected", "order-dispatch", "order-delivered", "order-cancel"]
 
 
@@ -82,7 +84,8 @@ def test_desk_actions_refuse_everyone_but_the_desk(name, client, client_for, hos
     args = {"medicine-edit": [stocked.pk], "medicine-active": [stocked.pk], "receive": [stocked.pk],
             "adjust": [batch.pk], "write-off": [batch.pk]}.get(name, [order.pk] if name.startswith("order") else [])
     action = url(name, hospital, *args)
-    body = {"counted": "0", "reason": "r", "batch_number": "Z", "quantity": "1", "cost": "1",
+    body = {"delivery_offered": "on", "delivery_fee": "10", "counted": "0", "reason": "r", "batch_number": "Z",
+            "quantity": "1", "cost": "1",
             "expiry_date": (TODAY + timedelta(days=50)).isoformat(), **VALID_MEDICINE}
 
     anonymous = client.post(action, body)
@@ -95,6 +98,7 @@ def test_desk_actions_refuse_everyone_but_the_desk(name, client, client_for, hos
     order.refresh_from_db()
     stocked.refresh_from_db()
     assert order.status == Status.PAID and stocked.active and stocked.generic_name == "Paracetamol"
+    assert not services.pharmacy_settings(hospital).delivery_offered
     assert not StockBatch.objects.filter(batch_number="Z").exists()
     assert_ledger_balanced()
 
@@ -161,6 +165,18 @@ def test_admin_dashboard_shows_the_pharmacy_panel(client_for, hospital_admin, ho
     assert 'data-testid="pharmacy-panel"' in page and url("desk", hospital) in page
 
 
+def test_home_delivery_is_offered_with_a_fee(desk, hospital):
+    refused = desk.post(url("delivery", hospital), {"delivery_offered": "on", "delivery_fee": "-5"})
+    assert refused.status_code == 200 and refused.context["form"].errors["delivery_fee"]
+    assert not services.pharmacy_settings(hospital).delivery_offered
+
+    desk.post(url("delivery", hospital), {"delivery_offered": "on", "delivery_fee": "60.00"})
+    offer = services.pharmacy_settings(hospital)
+    assert offer.delivery_offered and offer.delivery_fee == Decimal("60.00")
+    page = desk.get(url("delivery", hospital)).content.decode()
+    assert 'value="60.00"' in page and "checked" in page
+
+
 # Medicines ----------------------------------------------------------------------------------------
 
 def test_medicine_list_searches_generic_and_brand_and_filters(desk, hospital, stocked):
@@ -215,7 +231,8 @@ def test_create_edit_and_deactivate_a_medicine(desk, hospital):
 
 @pytest.mark.parametrize("change, field", [
     ({"generic_name": ""}, "generic_name"), ({"unit_price": "-1"}, "unit_price"),
-    ({"unit_price": "1.234"}, "unit_price"), ({"reorder_level": "2.5"}, "reorder_level"), ({"dosage_form": "potion"}, "dosage_form"),
+    ({"unit_price": "1.234"}, "unit_price"), ({"reorder_level": "2.5"}, "reorder_level"),
+    ({"dosage_form": "potion"}, "dosage_form"),
 ])
 def test_bad_medicine_input_is_shown_beside_the_field(desk, hospital, change, field):
     response = desk.post(url("medicine-new", hospital), {**VALID_MEDICINE, **change})
@@ -307,6 +324,7 @@ def test_write_off_takes_only_expired_batches(desk, hospital, stocked, expired_b
     assert "Only an expired batch can be written off." in refused.content.decode()
     listed = desk.get(url("batches", hospital)).content.decode()
     assert "OLD1" in listed and "LATE" not in listed
+    assert '>Expiring within<' in listed
 
     desk.post(url("write-off-all", hospital))
     old.refresh_from_db()
@@ -442,6 +460,8 @@ def test_delivery_orders_go_out_for_delivery_then_delivered(desk, hospital, stoc
 
 def test_pharmacist_cancels_with_a_reason_and_the_stock_comes_back(desk, hospital, stocked, paid_order):
     order = paid_order(stocked, 2)
+    page = desk.get(url("order", hospital, order.pk)).content.decode()
+    assert '>Reason the patient is told<' in page  # the field keeps its own label beside the buttons
     desk.post(url("order-cancel", hospital, order.pk), {"reason": ""})
     order.refresh_from_db()
     assert order.status == Status.PAID
