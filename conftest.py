@@ -253,10 +253,11 @@ def _registries() -> list[dict]:
     from accounts import home, orders
     from hospitals import dashboard, doctor_page, navigation
     from notifications import events
-    from records import sections, timeline
+    from records import prescription_parts, sections, timeline
 
     return [navigation.NAV_ITEMS, dashboard.PANELS, events.EVENTS, orders.CART_SECTIONS, orders.ORDER_SOURCES,
-            timeline.TIMELINE_KINDS, sections.RECORD_SECTIONS, home.SHORTCUTS, home.HOME_CARDS, doctor_page.SECTIONS]
+            timeline.TIMELINE_KINDS, sections.RECORD_SECTIONS, home.SHORTCUTS, home.HOME_CARDS, doctor_page.SECTIONS,
+            prescription_parts.PARTS]
 
 
 @pytest.fixture

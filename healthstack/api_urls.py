@@ -5,6 +5,8 @@ from django.urls import path
 from accounts import api as accounts_api
 from appointments import api as appointments_api
 from hospitals import api as hospitals_api
+from labs import api as labs_api
+from labs import manage_api as labs_manage_api
 from pharmacy import api as pharmacy_api
 from pharmacy import manage_api as pharmacy_desk_api
 from records import api as records_api
@@ -34,12 +36,24 @@ urlpatterns = [
     path("me/prescriptions/<int:pk>/", records_api.MyPrescription.as_view(), name="my-prescription"),
     path("me/documents/", records_api.MyDocuments.as_view(), name="my-documents"),
     path("me/documents/<int:pk>/", records_api.MyDocument.as_view(), name="my-document"),
+    path("hospitals/<slug:slug>/lab-tests/", labs_api.HospitalLabTests.as_view(), name="lab-tests"),
+    path("me/lab-orders/", labs_api.MyLabOrders.as_view(), name="my-lab-orders"),
+    path("me/lab-orders/<int:pk>/", labs_api.MyLabOrder.as_view(), name="my-lab-order"),
+    path("me/lab-orders/<int:pk>/cancel/", labs_api.CancelLabOrder.as_view(), name="cancel-lab-order"),
+    path("me/lab-reports/", labs_api.MyLabReports.as_view(), name="my-lab-reports"),
     path("manage/<slug:hospital_slug>/appointments/", appointments_api.DeskAppointments.as_view(),
          name="desk-appointments"),
     path("manage/<slug:hospital_slug>/appointments/<int:pk>/confirm/", appointments_api.ConfirmAppointment.as_view(),
          name="desk-confirm"),
     path("manage/<slug:hospital_slug>/appointments/<int:pk>/reject/", appointments_api.RejectAppointment.as_view(),
          name="desk-reject"),
+    path("manage/<slug:hospital_slug>/lab/orders/", labs_manage_api.DeskLabOrders.as_view(), name="desk-lab-orders"),
+    path("manage/<slug:hospital_slug>/lab/orders/<int:pk>/collect/", labs_manage_api.CollectSample.as_view(),
+         name="desk-lab-collect"),
+    path("manage/<slug:hospital_slug>/lab/orders/<int:pk>/results/", labs_manage_api.EnterResults.as_view(),
+         name="desk-lab-results"),
+    path("manage/<slug:hospital_slug>/lab/orders/<int:pk>/verify/", labs_manage_api.VerifyReport.as_view(),
+         name="desk-lab-verify"),
     path("manage/<slug:hospital_slug>/pharmacy/medicines/", pharmacy_desk_api.DeskMedicines.as_view(),
          name="desk-medicines"),
     path("manage/<slug:hospital_slug>/pharmacy/medicines/<int:pk>/batches/",

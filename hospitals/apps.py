@@ -9,7 +9,6 @@ class HospitalsConfig(AppConfig):
     def ready(self):
         from accounts.home import register_home_card
 
-        from .dashboard import register_panel
         from .events import register_events
         from .navigation import register_nav_item
         from .selectors import doctor_hospitals
@@ -26,7 +25,3 @@ class HospitalsConfig(AppConfig):
                           icon="file-earmark-person", roles={"admin"}, order=40)
         register_nav_item("settings", label=_("Settings"), url_name="manage:settings", icon="gear", roles={"admin"},
                           order=70)
-
-        # Until the lab and pharmacy desks plug in their own panels, their staff get a real welcome.
-        register_panel("hospitals/manage/partials/desk_coming.html", roles={"lab_worker"}, order=90,
-                       width="col-12")

@@ -10,8 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.orders import OrderRow
-from healthstack.localtime import hospital_now
+from healthstack.localtime import hospital_now, local_date
 from records.permissions import EVERYTHING, RecordScope, doctor_memberships, patients_in_care
+from records.timeline import PER_KIND_LIMIT, TimelineEntry, in_scope
 
 from .links import PATIENT_ORDER, link
 from .models import Analyte, LabOrder, LabOrderLine, LabReport, LabResult, LabTest, PrescriptionLabTest
@@ -53,12 +54,25 @@ def lab_desk_counts(hospital, *, now: datetime | None = None) -> dict[str, int]:
     )
 
 
-def lab_queue(hospital, *, status: str = "", q: str = ""):
-    """``hospital``'s placed orders (no open carts), newest first, filtered by ``status`` (a status
-    or "overdue") and searched by patient name, patient number or accession; people and tests joined."""
+QUEUE_FILTERS = ("at_lab", "overdue", "reported_today", "critical")
+
+
+def lab_queue(hospital, *, status: str = "", q: str = "", now: datetime | None = None):
+    """``hospital``'s placed orders (no open carts), newest first, filtered by ``status`` (a status, or
+    one of the dashboard's counts: "at_lab", "overdue", "reported_today", "critical") and searched by
+    patient name, patient number or accession; people and tests joined."""
+    now = now or timezone.now()
     orders = LabOrder.objects.for_hospital(hospital).placed()
     if status == "overdue":
-        orders = orders.filter(status__in=LabOrder.AT_THE_LAB, due_at__lt=timezone.now())
+        orders = orders.filter(status__in=LabOrder.AT_THE_LAB, due_at__lt=now)
+    elif status == "at_lab":
+        orders = orders.filter(status__in=LabOrder.AT_THE_LAB)
+    elif status == "reported_today":
+        day_start = datetime.combine(hospital_now(hospital, now).date(), time.min, tzinfo=hospital.tz)
+        orders = orders.filter(status=Status.REPORTED, reported_at__gte=day_start,
+                               reported_at__lt=day_start + timedelta(days=1))
+    elif status == "critical":
+        orders = orders.filter(status=Status.REPORTED, has_critical=True, critical_acknowledged_at__isnull=True)
     elif status in Status.values:
         orders = orders.filter(status=status)
     text = (q or "").strip()
@@ -192,3 +206,66 @@ def critical_results_awaiting(doctor_user):
     return (LabOrder.objects.filter(ordering_membership__user=doctor_user, status=Status.REPORTED, has_critical=True,
                                     critical_acknowledged_at__isnull=True)
             .with_people().order_by("critical_alerted_at", "id"))
+
+
+# --- What labs adds to other apps' pages ------------------------------------------------------------
+
+
+def cart_section(*, user) -> dict:
+    """/me/cart/'s lab part: each open cart with its lines, the catalogue's changes since, total and preparation.
+
+    Two queries (carts with people, lines with tests), whatever the carts hold."""
+    from .services import cart_problems  # a read the checkout shares; services sit beside selectors
+
+    carts = []
+    for cart in patient_carts(user) if getattr(user, "is_authenticated", False) else ():
+        lines = list(cart.lines.all())
+        problems = cart_problems(cart, lines=lines)
+        flagged = {problem.line.pk: problem for problem in problems}
+        carts.append({
+            "order": cart, "lines": [(line, flagged.get(line.pk)) for line in lines], "problems": problems,
+            "total": sum((line.price for line in lines), Decimal("0.00")),
+            "preparation": [line.lab_test for line in lines if line.lab_test.preparation],
+        })
+    return {"carts": carts}
+
+
+def open_cart_count(user) -> int:
+    """How many lab carts the user has open (the navbar's count). One query."""
+    return LabOrder.objects.for_patient(user).carts().count()
+
+
+def timeline_reports(patient, *, scope: RecordScope, hospital_id=None, draft_author=None) -> list:
+    """The record timeline's "lab report" entries: the current version of each report in the reader's scope.
+
+    Two queries (reports with their people, results with analytes), whatever the record's length."""
+    reports = in_scope(LabReport.objects.for_patient(patient).current(), scope, hospital_id)
+    reports = _reports(reports.select_related("hospital")).order_by("-verified_at", "-id")[:PER_KIND_LIMIT]
+    return [TimelineEntry("lab_report", local_date(report.verified_at, report.hospital), report.hospital, report)
+            for report in reports]
+
+
+def trends_section(*, record, viewer) -> dict:
+    """The record pages' "lab trends" section: every numeric analyte measured more than once within the
+    record's scope, for a chart and a table. Empty (the section hides) when there is none. One query."""
+    trends = analyte_trends(record.patient, scope=record.scope)
+    if not trends:
+        return {}
+    charts = []
+    for position, trend in enumerate(trends):
+        low, high = trend.band
+        charts.append({
+            "trend": trend, "element_id": f"lab-trend-{position}", "data_id": f"lab-trend-{position}-data",
+            "data": {
+                "name": trend.name, "unit": trend.unit,
+                "labels": [f"{point.when:%Y-%m-%d}" for point in trend.points],
+                "values": [float(point.value) for point in trend.points],
+                "low": float(low) if low is not None else None, "high": float(high) if high is not None else None,
+            },
+        })
+    return {"lab_trends": charts}
+
+
+def reported_hospital_ids(patient):
+    """Hospitals where the patient has a lab report (a subquery for the record's hospital filter)."""
+    return LabReport.objects.for_patient(patient).values("hospital_id")

@@ -952,9 +952,9 @@ def verify_and_report(*, order: LabOrder, by, now: datetime | None = None) -> La
 
 
 def _tell_report(order: LabOrder, report: LabReport, *, event: str, now: datetime) -> None:
-    # The report PDF joins this email once notifications' attachment registry lands on main.
     notify(order.patient, event, _patient_context(order, version=report.version, code=report.document_code.code),
-           url=link(PATIENT_REPORT, report.pk) or order_url(order), group=f"lab_order:{order.pk}", now=now)
+           url=link(PATIENT_REPORT, report.pk) or order_url(order), attachments=[("lab_report", report.pk)],
+           group=f"lab_order:{order.pk}", now=now)
 
 
 def _critical_context(order: LabOrder, results) -> dict:
@@ -1124,3 +1124,20 @@ def read_lab_report(*, reader, report: LabReport, hospital=None, role: str = "do
     append_access_log(accessor=reader, hospital=hospital, role=role, patient=patient,
                       object_type=AccessLog.ObjectType.LAB_REPORT, object_id=report.pk, label=report.label, now=now)
     return report
+
+
+def read_order_prescription(*, reader, order: LabOrder, hospital, role: str,
+                            now: datetime | None = None) -> Prescription | None:
+    """Lab staff of ``hospital`` open the prescription an order was placed on: write the access-log row and
+    return it with its doctor (None when the order names none). Raises LabAccessDenied for
+    another hospital's order."""
+    if order.hospital_id != hospital.pk:
+        raise LabAccessDenied(_("No such lab order."))
+    if not order.prescription_id:
+        return None
+    prescription = Prescription.objects.select_related("membership__user__doctor_profile", "hospital").get(
+        pk=order.prescription_id)
+    append_access_log(accessor=reader, hospital=hospital, role=role, patient=order.patient,
+                      object_type=AccessLog.ObjectType.PRESCRIPTION, object_id=prescription.pk,
+                      label=f"Prescription {prescription.pk} (lab order {order.accession or order.pk})", now=now)
+    return prescription

@@ -15,10 +15,11 @@ class PharmacyConfig(AppConfig):
         from records.timeline import register_timeline_kind
 
         from . import payable  # noqa: F401  (registers the "medicine_order" payable)
-        from . import cart, panels, selectors
+        from . import cart, panels, prescription_parts, selectors
         from .events import register_events
 
         register_events()
+        prescription_parts.register()
         register_nav_item("pharmacy", label=_("Pharmacy"), url_name="pharmacy_desk:desk", icon="capsule",
                           roles={"pharmacist", "admin"}, order=120)
         register_nav_item("medicines", label=_("Medicines"), url_name="pharmacy_desk:medicines", icon="box-seam",

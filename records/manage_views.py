@@ -7,6 +7,7 @@ access log row already written.
 """
 
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,6 +27,7 @@ from . import services
 from .forms import ClinicalProfileForm, PrescriptionForm, item_formset
 from .models import AccessLog, Prescription
 from .pages import pdf_response, timeline_context
+from .prescription_parts import PartsRefused, detail_parts, editor_parts, save_parts
 from .sections import record_sections_for
 from .permissions import can_view_record, care_appointments, doctor_memberships, patients_in_care
 from .selectors import (
@@ -154,12 +156,16 @@ def _own_prescription(request, pk) -> Prescription:
     )
 
 
-def _render_form(request, *, record: RecordView, form, formset, prescription=None, appointment=None, status=200):
+def _render_form(request, *, record: RecordView, form, formset, prescription=None, appointment=None, status=200,
+                 part_errors=None):
     patient = record.patient
     return render(request, "records/manage/prescription_form.html", {
         "patient": patient, "profile": patient.patient_profile, "clinical": record.clinical_profile(),
         "form": form, "formset": formset, "prescription": prescription,
         "appointment": appointment or (prescription.appointment if prescription else None),
+        "prescription_parts": editor_parts(prescription=prescription, hospital=request.hospital,
+                                           data=request.POST if request.method == "POST" else None,
+                                           errors=part_errors),
     }, status=status)
 
 
@@ -188,19 +194,25 @@ def prescription_new(request):
     record = _read_record(request, patient, label="Health record (writing a prescription)")
     form = PrescriptionForm(request.POST or None)
     formset = item_formset(request.POST or None)
+    part_errors = None
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
-            prescription = services.create_prescription(
-                membership=request.membership, patient=patient, appointment=appointment, items=formset.items,
-                **form.cleaned_data,
-            )
+            with transaction.atomic():  # the prescription and its parts (labs' tests…) together, or nothing
+                prescription = services.create_prescription(
+                    membership=request.membership, patient=patient, appointment=appointment, items=formset.items,
+                    **form.cleaned_data,
+                )
+                save_parts(prescription=prescription, data=request.POST, by=request.user)
         except services.RecordAccessDenied:
             raise Http404("No such patient record.") from None
         except services.RecordsError as error:
             form.add_error(None, str(error))
+        except PartsRefused as refused:
+            part_errors = refused.errors
         else:
             return _after_save(request, prescription)
-    return _render_form(request, record=record, form=form, formset=formset, appointment=appointment)
+    return _render_form(request, record=record, form=form, formset=formset, appointment=appointment,
+                        part_errors=part_errors)
 
 
 @hospital_role_required(DOCTOR)
@@ -214,15 +226,22 @@ def prescription_edit(request, pk):
                         Kind.PRESCRIPTION)
     form = PrescriptionForm(request.POST or None, instance=prescription)
     formset = item_formset(request.POST or None, prescription=prescription)
+    part_errors = None
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         fields = {name: form.cleaned_data[name] for name in PrescriptionForm.Meta.fields}
         try:
-            prescription = services.update_prescription(prescription=prescription, items=formset.items, **fields)
+            with transaction.atomic():  # the prescription and its parts (labs' tests…) together, or nothing
+                saved = services.update_prescription(prescription=prescription, items=formset.items, **fields)
+                save_parts(prescription=saved, data=request.POST, by=request.user)
         except services.RecordsError as error:
             form.add_error(None, str(error))
+        except PartsRefused as refused:
+            part_errors = refused.errors
+            prescription.refresh_from_db()
         else:
-            return _after_save(request, prescription)
-    return _render_form(request, record=record, form=form, formset=formset, prescription=prescription)
+            return _after_save(request, saved)
+    return _render_form(request, record=record, form=form, formset=formset, prescription=prescription,
+                        part_errors=part_errors)
 
 
 @hospital_role_required(DOCTOR)
@@ -232,6 +251,7 @@ def prescription_detail(request, pk):
     return render(request, "records/prescription_detail.html", {
         "prescription": prescription, "items": prescription.items.all(), "staff_view": True,
         "is_author": prescription.membership_id == request.membership.pk,
+        "prescription_parts": detail_parts(prescription=prescription, viewer=request.user, staff_view=True),
     })
 
 

@@ -14,6 +14,7 @@ from . import services
 from .forms import MedicalDocumentForm, SharingConsentForm
 from .models import AccessLog, MedicalDocument, Prescription
 from .pages import pdf_response, timeline_context
+from .prescription_parts import detail_parts
 from .sections import record_sections_for
 
 REVISIONS_SHOWN_TO_PATIENT = 20
@@ -43,6 +44,7 @@ def prescription_detail(request, pk):
     prescription = _own_prescription(request, pk)
     return render(request, "records/prescription_detail.html", {
         "prescription": prescription, "items": prescription.items.all(), "staff_view": False,
+        "prescription_parts": detail_parts(prescription=prescription, viewer=request.user, staff_view=False),
     })
 
 

@@ -113,6 +113,8 @@ KIND_BEFORE_ID = {
     "applications": "application", "certificates": "certificate", "rules": "schedule_rule",
     "days-off": "day_off", "appointments": "appointment", "payments": "payment", "patients": "patient",
     "documents": "document", "prescriptions": "prescription",
+    "tests": "lab_test", "analytes": "analyte", "ranges": "reference_range", "orders": "lab_order",
+    "reports": "lab_report",
     "medicines": "medicine", "batches": "stock_batch", "pharmacy/orders": "medicine_order",
 }
 STAFF_ROLES = [role for role, _ in Membership.Role.choices]
@@ -124,6 +126,24 @@ def _issued_prescription(doctor, patient):
     draft = PrescriptionFactory(membership=doctor, patient=patient)
     PrescriptionItemFactory(prescription=draft)
     return issue_prescription(prescription=draft, by=doctor.user)
+
+
+def _lab_objects(hospital, doctor, patient) -> dict:
+    """A test with an analyte and a range, and a reported order (with its report) of ``patient`` at ``hospital``."""
+    from labs import services as labs
+    from labs.tests.factories import AnalyteFactory, LabTestFactory, ReferenceRangeFactory
+
+    lab_test = LabTestFactory(hospital=hospital)
+    analyte = AnalyteFactory(lab_test=lab_test)
+    reference_range = ReferenceRangeFactory(analyte=analyte, low=Decimal("1"), high=Decimal("2"))
+    worker = Membership.objects.get(hospital=hospital, role="lab_worker").user
+    order = labs.order_tests(patient=patient, hospital=hospital, tests=[lab_test])
+    order = labs.mark_order_paid(order=order, by=patient)
+    order = labs.collect_sample(order=order, by=worker)
+    labs.enter_results(order=order, values={analyte.pk: "1.5"}, by=worker)
+    report = labs.verify_and_report(order=order, by=worker)
+    return {"lab_test": lab_test, "analyte": analyte, "reference_range": reference_range, "lab_order": order,
+            "lab_report": report}
 
 
 def _pharmacy_objects(hospital, patient) -> dict:
@@ -170,6 +190,7 @@ def _hospital_objects(hospital) -> tuple[dict, dict]:
         "patient": patient,
         "document": MedicalDocumentFactory(patient=patient),
         "prescription": _issued_prescription(doctor, patient),
+        **_lab_objects(hospital, doctor, patient),
         **_pharmacy_objects(hospital, patient),
     }
     return {role: membership.user for role, membership in staff.items()}, objects

@@ -27,7 +27,7 @@ class ApiWorld:
     def value(self, name, path):
         if name in self.slugs:
             return self.slugs[name]
-        collection = re.findall(r"([a-z_]+)/[<{]", path)[-1]
+        collection = re.findall(r"([a-z_-]+)/[<{]", path)[-1]  # "lab-orders" and "medicine-orders" differ
         return self.ids[collection]
 
     def fill(self, route) -> str:
@@ -44,14 +44,26 @@ def api_world(patient, doctor, doctor_membership, receptionist):
     PrescriptionItemFactory(prescription=prescription)
     record_services.issue_prescription(prescription=prescription, by=doctor)
     document = MedicalDocumentFactory(patient=patient)
+    lab_order = _paid_lab_order(patient, doctor_membership.hospital)
     medicine_order = _medicine_order(patient, doctor_membership.hospital)
     return ApiWorld(hospital_slug=doctor_membership.hospital.slug, membership_id=doctor_membership.pk, ids={
         "doctors": doctor.doctor_profile.pk, "prescriptions": prescription.pk, "documents": document.pk,
-        "appointments": appointment.pk,
-        # The patient's medicine order; staff-only pharmacy paths (orders, medicines) refuse every
-        # API-wide client at their guard, so any id does there.
-        "orders": medicine_order.pk, "medicines": 1,
+        "appointments": appointment.pk, "orders": lab_order.pk, "lab-orders": lab_order.pk,
+        "medicine-orders": medicine_order.pk,
+        # Staff-only pharmacy paths: none of the API-wide clients passes their guard, so any id does.
+        "medicines": 1,
     })
+
+
+def _paid_lab_order(patient, hospital):
+    """A lab order of ``patient`` at ``hospital``, paid and awaiting its sample (the lab desk's paths name it)."""
+    from labs import services as labs
+    from labs.tests.factories import AnalyteFactory, LabTestFactory
+
+    lab_test = LabTestFactory(hospital=hospital)
+    AnalyteFactory(lab_test=lab_test)
+    order = labs.order_tests(patient=patient, hospital=hospital, tests=[lab_test])
+    return labs.mark_order_paid(order=order, by=patient)
 
 
 def _medicine_order(patient, hospital):

@@ -19,15 +19,18 @@ DOCTOR_LINKS = [("queue/", "people", "Queue"), ("schedule/", "calendar-week", "S
                 ("patients/", "person-lines-fill", "Patients")]
 OVERVIEW = [("", "grid", "Overview")]
 RECEPTION = [("reception/", "calendar3", "Reception")]
+LAB = [("lab/", "clipboard2-pulse", "Lab desk"), ("lab/orders/", "droplet", "Lab orders"),
+       ("lab/tests/", "list-check", "Lab tests")]
 PHARMACY = [("pharmacy/", "capsule", "Pharmacy")]
 PHARMACY_DESK = PHARMACY + [("pharmacy/medicines/", "box-seam", "Medicines"),
                             ("pharmacy/orders/", "bag-check", "Medicine orders")]
 EXPECTED = {
-    "admin": OVERVIEW + ADMIN_LINKS + [("schedule/", "calendar-week", "Schedules")] + ADMIN_TAIL + RECEPTION + PHARMACY,
+    "admin": (OVERVIEW + ADMIN_LINKS + [("schedule/", "calendar-week", "Schedules")] + ADMIN_TAIL + RECEPTION + PHARMACY
+              + LAB),
     "doctor": OVERVIEW + DOCTOR_LINKS,
-    "admin+doctor": OVERVIEW + ADMIN_LINKS + ADMIN_TAIL + DOCTOR_LINKS + RECEPTION + PHARMACY,
+    "admin+doctor": OVERVIEW + ADMIN_LINKS + ADMIN_TAIL + DOCTOR_LINKS + RECEPTION + PHARMACY + LAB,
     "receptionist": OVERVIEW + RECEPTION,
-    "lab_worker": OVERVIEW,
+    "lab_worker": OVERVIEW + LAB,
     "pharmacist": OVERVIEW + PHARMACY_DESK,
 }
 

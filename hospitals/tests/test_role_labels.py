@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_desk_dashboard_names_the_lab_workers_role(lab_worker, hospital, client_for):
-    page = client_for(lab_worker).get(reverse("manage:dashboard", args=[hospital.slug])).content.decode()
+    page = client_for(lab_worker).get(reverse("manage:dashboard", args=[hospital.slug]), follow=True).content.decode()
     assert "Lab worker" in page and "Labworker" not in page
 
 

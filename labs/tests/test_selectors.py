@@ -51,6 +51,28 @@ def test_lab_queue_filters_and_searches(make_order, hospital):
     assert {o.pk for o in selectors.lab_queue(hospital, status="bogus")} == {paid.pk, sampled.pk, theirs.pk}
 
 
+def test_lab_queue_filters_match_the_desk_counts(make_order, hospital, glucose_test, haemoglobin_test):
+    from .conftest import default_values
+
+    make_order("paid")
+    sampled = make_order("sample_collected")  # due 6 h after NOW
+    started = make_order("in_progress")
+    values = default_values([haemoglobin_test, glucose_test])
+    values[glucose_test.analytes.get(name="Fasting glucose")] = "30.0"
+    critical = make_order("reported", values=values)  # reported at NOW: 10:30 in Dhaka
+    later = NOW + timedelta(hours=7)
+
+    def ids(status, now=later):
+        return {o.pk for o in selectors.lab_queue(hospital, status=status, now=now)}
+
+    counts = selectors.lab_desk_counts(hospital, now=later)
+    assert ids("at_lab") == {sampled.pk, started.pk} and counts["in_progress"] == 2
+    assert ids("overdue") == {sampled.pk, started.pk} and ids("overdue", NOW) == set()
+    assert ids("reported_today") == {critical.pk} and counts["reported_today"] == 1
+    assert ids("reported_today", datetime(2026, 3, 5, 18, 30, tzinfo=UTC)) == set()
+    assert ids("critical") == {critical.pk} and counts["critical_unacknowledged"] == 1
+
+
 def test_query_counts_stay_flat_with_ten_times_the_orders(make_order, hospital, female_patient,
                                                           django_assert_max_num_queries):
     def read_all():
