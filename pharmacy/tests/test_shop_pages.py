@@ -563,3 +563,17 @@ def test_paying_someone_elses_medicine_order_is_404_and_anonymous_go_to_login(cl
     assert anonymous.status_code == 302 and reverse("accounts:login") in anonymous["Location"]
     assert client_for(PatientFactory()).post(url).status_code == 404
     assert not Payment.objects.exists()
+
+
+def test_buy_these_medicines_is_a_part_of_the_patients_issued_prescription_only(shopper, client_for, doctor, hospital,
+                                                                               patient, issued_prescription):
+    from appointments.tests.factories import AppointmentFactory
+
+    AppointmentFactory(membership=doctor.memberships.get(), patient=patient, status="completed", date=TODAY)
+    prescription = issued_prescription(patient, [{"medicine_name": "Azithromycin"}])
+
+    own = shopper.get(reverse("records:prescription", args=[prescription.pk])).content.decode()
+    staff = client_for(doctor).get(reverse("clinical:prescription", args=[hospital.slug, prescription.pk]))
+
+    assert 'data-prescription-part="medicines"' in own and "Buy these medicines" in own
+    assert staff.status_code == 200 and "Buy these medicines" not in staff.content.decode()
