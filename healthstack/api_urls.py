@@ -7,6 +7,7 @@ from appointments import api as appointments_api
 from hospitals import api as hospitals_api
 from labs import api as labs_api
 from labs import manage_api as labs_manage_api
+from pharmacy import api as pharmacy_api
 from pharmacy import manage_api as pharmacy_desk_api
 from records import api as records_api
 
@@ -20,12 +21,17 @@ urlpatterns = [
     path("hospitals/", hospitals_api.HospitalList.as_view(), name="hospital-list"),
     path("hospitals/<slug:slug>/", hospitals_api.HospitalDetail.as_view(), name="hospital-detail"),
     path("hospitals/<slug:slug>/departments/", hospitals_api.DepartmentList.as_view(), name="department-list"),
+    path("hospitals/<slug:slug>/medicines/", pharmacy_api.HospitalMedicines.as_view(), name="hospital-medicines"),
     path("doctors/", hospitals_api.DoctorList.as_view(), name="doctor-list"),
     path("doctors/<int:pk>/", hospitals_api.DoctorDetail.as_view(), name="doctor-detail"),
     path("practices/<int:membership_id>/slots/", appointments_api.FreeSlots.as_view(), name="free-slots"),
     path("me/appointments/", appointments_api.MyAppointments.as_view(), name="my-appointments"),
     path("me/appointments/<int:pk>/", appointments_api.MyAppointment.as_view(), name="my-appointment"),
     path("me/appointments/<int:pk>/cancel/", appointments_api.CancelAppointment.as_view(), name="cancel-appointment"),
+    path("me/medicine-orders/", pharmacy_api.MyMedicineOrders.as_view(), name="my-medicine-orders"),
+    path("me/medicine-orders/<int:pk>/", pharmacy_api.MyMedicineOrder.as_view(), name="my-medicine-order"),
+    path("me/medicine-orders/<int:pk>/cancel/", pharmacy_api.CancelMedicineOrder.as_view(),
+         name="cancel-medicine-order"),
     path("me/prescriptions/", records_api.MyPrescriptions.as_view(), name="my-prescriptions"),
     path("me/prescriptions/<int:pk>/", records_api.MyPrescription.as_view(), name="my-prescription"),
     path("me/documents/", records_api.MyDocuments.as_view(), name="my-documents"),

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("appointments.urls")),
     path("", include("payments.urls")),
     path("", include("labs.urls")),
+    path("", include("pharmacy.urls")),
     path("accounts/", include("accounts.urls")),
     path("dashboard/", hospital_views.dashboard, name="dashboard"),
     path("me/", include("accounts.me_urls")),

@@ -344,6 +344,19 @@ class MedicineOrder(PayableMedicineOrder, machine.StatusMachine, models.Model):
         return (self.status == self.Status.AWAITING_PAYMENT and self.hold_expires_at is not None
                 and self.hold_expires_at <= timezone.now())
 
+    def record_status_change(self, *, from_status: str, to_status: str, by, reason: str, **history):
+        """Write the history row; once committed, the patient's open order page refreshes itself.
+
+        Here rather than in each service so that every move (desk, API, payment, sweep) reaches the page.
+        """
+        from .realtime import order_changed
+
+        change = super().record_status_change(from_status=from_status, to_status=to_status, by=by, reason=reason,
+                                              **history)
+        if to_status != self.Status.CART:
+            order_changed(order_id=self.pk, status=to_status)
+        return change
+
     def cannot_become_message(self, status: str) -> str:
         return _("This medicine order is %(current)s; it cannot become %(target)s.") % {
             "current": str(self.get_status_display()).lower(), "target": str(self.Status(status).label).lower(),

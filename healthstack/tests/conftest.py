@@ -27,7 +27,7 @@ class ApiWorld:
     def value(self, name, path):
         if name in self.slugs:
             return self.slugs[name]
-        collection = re.findall(r"([a-z_]+)/[<{]", path)[-1]
+        collection = re.findall(r"([a-z_-]+)/[<{]", path)[-1]  # "lab-orders" and "medicine-orders" differ
         return self.ids[collection]
 
     def fill(self, route) -> str:
@@ -45,9 +45,11 @@ def api_world(patient, doctor, doctor_membership, receptionist):
     record_services.issue_prescription(prescription=prescription, by=doctor)
     document = MedicalDocumentFactory(patient=patient)
     lab_order = _paid_lab_order(patient, doctor_membership.hospital)
+    medicine_order = _medicine_order(patient, doctor_membership.hospital)
     return ApiWorld(hospital_slug=doctor_membership.hospital.slug, membership_id=doctor_membership.pk, ids={
         "doctors": doctor.doctor_profile.pk, "prescriptions": prescription.pk, "documents": document.pk,
-        "appointments": appointment.pk, "orders": lab_order.pk,
+        "appointments": appointment.pk, "orders": lab_order.pk, "lab-orders": lab_order.pk,
+        "medicine-orders": medicine_order.pk,
         # Staff-only pharmacy paths: none of the API-wide clients passes their guard, so any id does.
         "medicines": 1,
     })
@@ -62,6 +64,21 @@ def _paid_lab_order(patient, hospital):
     AnalyteFactory(lab_test=lab_test)
     order = labs.order_tests(patient=patient, hospital=hospital, tests=[lab_test])
     return labs.mark_order_paid(order=order, by=patient)
+
+
+def _medicine_order(patient, hospital):
+    """A medicine order of ``patient`` awaiting payment (/api/v1/me/medicine-orders/<id>/)."""
+    from datetime import date
+
+    from pharmacy import services as pharmacy_services
+    from pharmacy.tests.factories import MedicineFactory
+
+    medicine = MedicineFactory(hospital=hospital, unit_price="25.00")
+    pharmacy_services.receive_stock(medicine=medicine, by=None, batch_number="API1", quantity=50, cost="1.00",
+                                    expiry_date=date(date.today().year + 2, 1, 1))
+    pharmacy_services.add_to_cart(patient=patient, medicine=medicine, quantity=2)
+    return pharmacy_services.checkout(patient=patient, order=pharmacy_services.open_cart(patient=patient,
+                                                                                         hospital=hospital))
 
 
 @pytest.fixture
