@@ -154,6 +154,20 @@ class TrendPoint:
     hospital_name: str
     low: Decimal | None
     high: Decimal | None
+    text: str = ""  # the value as the lab reported it ("8.4", not "8.400000")
+
+    @property
+    def low_text(self) -> str:
+        return _plain(self.low)
+
+    @property
+    def high_text(self) -> str:
+        return _plain(self.high)
+
+
+def _plain(number: Decimal | None) -> str:
+    """A stored decimal as a person writes it: 5.60 → "5.6", 10.000 → "10"."""
+    return "" if number is None else format(number.normalize(), "f")
 
 
 @dataclass
@@ -190,6 +204,7 @@ def analyte_trends(patient, *, scope: RecordScope = EVERYTHING, minimum_points: 
         trend.points.append(TrendPoint(
             when=result.order.collected_at or result.report.verified_at, value=result.value_numeric,
             flag=result.flag, hospital_name=result.hospital.name, low=result.ref_low, high=result.ref_high,
+            text=result.value_text,
         ))
     return sorted((t for t in trends.values() if len(t.points) >= minimum_points), key=lambda t: t.name.lower())
 

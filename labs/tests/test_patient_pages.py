@@ -310,6 +310,10 @@ def test_reports_join_the_timeline_and_repeated_values_make_a_trend(client_for, 
     assert page.count('record-entry-lab_report') == 3
     assert 'data-testid="lab-trends"' in page and "vendor/chartjs/chart.umd.js" in page
     assert '"values": [12.5, 11.0, 13.1]' in page and '"low": 12.0' in page
+    # The table beside the chart gives each value as the lab reported it, and the range plainly.
+    table = page[page.index('data-testid="lab-trends"'):]
+    assert ">11.0 <span" in table and "12.500000" not in table and "12.500" not in table
+    assert "12–" in table or "12.0–" in table
     only_reports = client_for(female_patient).get("/me/records/?kind=lab_report").content.decode()
     assert only_reports.count('record-entry-lab_report') == 3
 
