@@ -99,7 +99,7 @@ def test_two_consumers_sweeping_at_once_send_each_reminder_once(make_appointment
         appointment = make_appointment(status=Appointment.Status.CONFIRMED, start=time(hour, 0))
         Appointment.objects.filter(pk=appointment.pk).update(created_at=appointment.starts_at - timedelta(days=5))
         appointments.append(appointment)
-    now = appointments[0].starts_at - timedelta(hours=23)
+    now = appointments[-1].starts_at - timedelta(hours=23)  # all three inside their 24-hour window
     barrier, sent = threading.Barrier(4), []
 
     def sweep():
