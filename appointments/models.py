@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from healthstack import status as machine
-from hospitals.models import Hospital, Membership
+from hospitals.models import Hospital, HospitalScopedQuerySet, Membership
 
 from .payable import PayableAppointment
 
@@ -34,11 +34,8 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, "Sunday"
 
 
-class ScopedQuerySet(models.QuerySet):
+class ScopedQuerySet(HospitalScopedQuerySet):
     """Reads for rows that belong to a hospital and a staff membership there."""
-
-    def for_hospital(self, hospital):
-        return self.filter(hospital=hospital)
 
     def for_membership(self, membership):
         return self.filter(membership=membership)

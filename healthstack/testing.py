@@ -10,10 +10,11 @@ machine sees for one pair. An app's test module parametrizes one test with both:
                          history=lambda row: row.status_changes)
 """
 
+import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import transaction
+from django.db import connections, transaction
 
 from .status import locked
 
@@ -58,3 +59,25 @@ def check_transition(row, to_status: str, allowed: bool, *, by=None, history: Ca
     assert (entry.from_status, entry.to_status) == (from_status, to_status)
     assert getattr(entry, "by_id", None) == (by.pk if by is not None else None)
     assert "transition matrix" in (getattr(entry, "reason", None) or getattr(entry, "note", ""))
+
+
+def in_threads(count: int, work) -> list[tuple[str, object]]:
+    """Run ``work(i)`` in ``count`` threads released together; return ("ok", result) or ("error", exception)."""
+    barrier = threading.Barrier(count)
+    results = [None] * count
+
+    def run(i):
+        try:
+            barrier.wait(timeout=10)
+            results[i] = ("ok", work(i))
+        except Exception as error:  # every outcome is checked by the test
+            results[i] = ("error", error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results

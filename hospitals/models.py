@@ -106,10 +106,14 @@ class HospitalStatusChange(machine.StatusChange):
     to_status = models.CharField(max_length=12, choices=Hospital.Status.choices)
 
 
-class DepartmentQuerySet(models.QuerySet):
+class HospitalScopedQuerySet(models.QuerySet):
+    """Reads of rows that belong to one hospital (its ``hospital`` foreign key): every app's tenant filter."""
+
     def for_hospital(self, hospital):
         return self.filter(hospital=hospital)
 
+
+class DepartmentQuerySet(HospitalScopedQuerySet):
     def active(self):
         return self.filter(is_active=True)
 
@@ -133,10 +137,7 @@ class Department(models.Model):
         return f"{self.name} — {self.hospital.name}"
 
 
-class MembershipQuerySet(models.QuerySet):
-    def for_hospital(self, hospital):
-        return self.filter(hospital=hospital)
-
+class MembershipQuerySet(HospitalScopedQuerySet):
     def approved(self):
         return self.filter(status=Membership.Status.APPROVED)
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from healthstack import status as machine
 from healthstack.models import DocumentCode
-from hospitals.models import Hospital, Membership
+from hospitals.models import Hospital, HospitalScopedQuerySet, Membership
 from records.models import Prescription
 
 from .payable import PayableLabOrder
@@ -66,11 +66,6 @@ class InvalidTransition(LabError, machine.InvalidTransition):
 
 class LabAccessDenied(LabError):
     """The reader may not see this lab order or report; views answer 404 so nothing is confirmed."""
-
-
-class HospitalScopedQuerySet(models.QuerySet):
-    def for_hospital(self, hospital):
-        return self.filter(hospital=hospital)
 
 
 class LabTestQuerySet(HospitalScopedQuerySet):
@@ -382,7 +377,7 @@ class LabReportQuerySet(HospitalScopedQuerySet):
         return self.filter(order__patient=user)
 
     def in_scope(self, scope):
-        return self if scope.all_hospitals else self.filter(hospital_id__in=scope.hospital_ids)
+        return scope.narrow(self)
 
 
 class LabReport(models.Model):

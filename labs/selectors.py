@@ -195,8 +195,7 @@ def analyte_trends(patient, *, scope: RecordScope = EVERYTHING, minimum_points: 
         .select_related("analyte", "report", "hospital", "order")
         .order_by("order__collected_at", "report__verified_at", "id")
     )
-    if not scope.all_hospitals:
-        results = results.filter(hospital_id__in=scope.hospital_ids)
+    results = scope.narrow(results)
     trends: dict[tuple[str, str], Trend] = {}
     for result in results:
         key = (result.analyte.name.strip().lower(), result.unit.strip())

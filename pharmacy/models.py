@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from healthstack import status as machine
-from hospitals.models import Hospital
+from hospitals.models import Hospital, HospitalScopedQuerySet
 from records.models import Prescription, PrescriptionItem
 
 from .payable import PayableMedicineOrder
@@ -49,11 +49,6 @@ class AppendOnlyError(Exception):
     """The stock ledger was asked to change or forget a row."""
 
 
-class ScopedQuerySet(models.QuerySet):
-    def for_hospital(self, hospital):
-        return self.filter(hospital=hospital)
-
-
 class PharmacySettings(models.Model):
     """What a hospital's pharmacy offers beyond the counter: home delivery and its fee."""
 
@@ -69,7 +64,7 @@ class PharmacySettings(models.Model):
         return f"Pharmacy settings of {self.hospital_id}"
 
 
-class MedicineQuerySet(ScopedQuerySet):
+class MedicineQuerySet(HospitalScopedQuerySet):
     def active(self):
         return self.filter(active=True)
 
@@ -135,7 +130,7 @@ class Medicine(models.Model):
         return str(self)
 
 
-class StockBatchQuerySet(ScopedQuerySet):
+class StockBatchQuerySet(HospitalScopedQuerySet):
     def for_medicine(self, medicine):
         return self.filter(medicine=medicine)
 
@@ -190,7 +185,7 @@ class StockBatch(models.Model):
         return self.quantity_on_hand - self.quantity_reserved
 
 
-class StockMovementQuerySet(ScopedQuerySet):
+class StockMovementQuerySet(HospitalScopedQuerySet):
     def update(self, **kwargs):
         raise AppendOnlyError("The stock ledger is append-only.")
 
@@ -246,7 +241,7 @@ class StockMovement(models.Model):
         raise AppendOnlyError("The stock ledger is append-only.")
 
 
-class MedicineOrderQuerySet(ScopedQuerySet):
+class MedicineOrderQuerySet(HospitalScopedQuerySet):
     def for_patient(self, user):
         return self.filter(patient=user)
 

@@ -212,8 +212,8 @@ def dispensed_medicines(patient, *, scope=None):
     lines = (MedicineOrderLine.objects.filter(order__patient=patient, order__status__in=MedicineOrder.DISPENSED,
                                               quantity_dispensed__gt=0)
              .select_related("medicine", "order", "order__hospital", "prescription_item"))
-    if scope is not None and not scope.all_hospitals:
-        lines = lines.filter(order__hospital_id__in=scope.hospital_ids)
+    if scope is not None:
+        lines = scope.narrow(lines, field="order__hospital_id")
     return lines.order_by("-order__ready_at", "-pk")
 
 

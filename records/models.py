@@ -31,7 +31,7 @@ class RecordScopedQuerySet(models.QuerySet):
 
     def in_scope(self, scope):
         """Only the items ``scope`` lets its viewer see: all, or those made at the scope's hospitals."""
-        return self if scope.all_hospitals else self.filter(hospital_id__in=scope.hospital_ids)
+        return scope.narrow(self)
 
 
 class PatientClinicalProfile(models.Model):

@@ -51,6 +51,10 @@ class RecordScope:
     def allows(self, hospital_id) -> bool:
         return self.all_hospitals or hospital_id in self.hospital_ids
 
+    def narrow(self, queryset, *, field: str = "hospital_id"):
+        """The rows of ``queryset`` this scope shows: all, or those made at its hospitals (``field``)."""
+        return queryset if self.all_hospitals else queryset.filter(**{f"{field}__in": self.hospital_ids})
+
 
 EVERYTHING = RecordScope(all_hospitals=True)
 

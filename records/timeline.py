@@ -71,8 +71,7 @@ def timeline_kinds() -> list[TimelineKind]:
 
 def in_scope(queryset, scope: RecordScope, hospital_id: int | None = None):
     """Rows of ``queryset`` (with a ``hospital``) that ``scope`` shows, of one hospital if given."""
-    if not scope.all_hospitals:
-        queryset = queryset.filter(hospital_id__in=scope.hospital_ids)
+    queryset = scope.narrow(queryset)
     return queryset.filter(hospital_id=hospital_id) if hospital_id else queryset
 
 
@@ -121,9 +120,7 @@ def timeline_hospitals(patient, scope: RecordScope):
     """Hospitals that appear in the part of the record ``scope`` shows (for the filter)."""
     matches = [kind.hospitals(patient) for kind in timeline_kinds() if kind.hospitals]
     hospitals = Hospital.objects.filter(Q(*matches, _connector=Q.OR)) if matches else Hospital.objects.none()
-    if not scope.all_hospitals:
-        hospitals = hospitals.filter(pk__in=scope.hospital_ids)
-    return hospitals.distinct().order_by("name")
+    return scope.narrow(hospitals, field="pk").distinct().order_by("name")
 
 
 def build_timeline(patient, *, scope: RecordScope, kind: str | None = None, hospital_id: int | None = None,

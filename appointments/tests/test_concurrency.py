@@ -1,38 +1,15 @@
 """Races on PostgreSQL with real threads: one slot, many patients; one doctor's day, many confirmations."""
 
-import threading
 from datetime import time
 
 import pytest
-from django.db import connections
 
 from accounts.tests.factories import PatientFactory
 from appointments import services
 from appointments.models import Appointment
+from healthstack.testing import in_threads
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def in_threads(count: int, work) -> list[tuple[str, object]]:
-    """Run ``work(i)`` in ``count`` threads released together; return ("ok", result) or ("error", exception)."""
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def run(i):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = ("ok", work(i))
-        except Exception as error:  # every outcome is checked by the test
-            results[i] = ("error", error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_twenty_patients_booking_one_slot_get_one_appointment(doctor_membership, booking_day):

@@ -1,15 +1,14 @@
 """Reminders 24 hours and 2 hours before a confirmed visit: each exactly once, never for a cancelled one."""
 
-import threading
 from datetime import time, timedelta
 
 import pytest
 import time_machine
 from django.core import mail
-from django.db import connection
 
 from appointments.models import Appointment, AppointmentReminder
 from appointments.services import cancel_appointment, send_due_reminders
+from healthstack.testing import in_threads
 from notifications.models import Notification
 
 
@@ -100,20 +99,9 @@ def test_two_consumers_sweeping_at_once_send_each_reminder_once(make_appointment
         Appointment.objects.filter(pk=appointment.pk).update(created_at=appointment.starts_at - timedelta(days=5))
         appointments.append(appointment)
     now = appointments[-1].starts_at - timedelta(hours=23)  # all three inside their 24-hour window
-    barrier, sent = threading.Barrier(4), []
-
-    def sweep():
-        try:
-            barrier.wait()
-            sent.append(send_due_reminders(now=now))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sweep) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = in_threads(4, lambda i: send_due_reminders(now=now))
+    assert [outcome for outcome, _ in results] == ["ok"] * 4, results
+    sent = [count for _, count in results]
     assert sum(sent) == 3
     assert AppointmentReminder.objects.count() == 3
     assert Notification.objects.filter(event="appointment_reminder").count() == 3

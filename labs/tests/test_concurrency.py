@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.tests.factories import PatientFactory
-from appointments.tests.test_concurrency import in_threads
+from healthstack.testing import in_threads
 from labs import services
 from labs.models import LabOrder
 

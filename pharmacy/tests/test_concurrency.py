@@ -1,38 +1,14 @@
 """Never oversold, on PostgreSQL with real threads: twenty patients checking out the last five units."""
 
-import threading
-
 import pytest
-from django.db import connections
 
 from accounts.tests.factories import PatientFactory
+from healthstack.testing import in_threads
 from pharmacy import services
 from pharmacy.models import MedicineOrder, StockBatch
 from pharmacy.selectors import assert_ledger_balanced
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def in_threads(count: int, work) -> list[tuple[str, object]]:
-    """Run ``work(i)`` in ``count`` threads released together; return ("ok", result) or ("error", exception)."""
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def run(i):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = ("ok", work(i))
-        except Exception as error:  # every outcome is checked by the test
-            results[i] = ("error", error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_twenty_patients_checking_out_the_last_five_units_get_exactly_five(medicine, receive):
