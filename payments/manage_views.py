@@ -1,16 +1,15 @@
 """The hospital admin's payments desk under /manage/<hospital>/payments/. Every view passes the tenancy guard."""
 
-import csv
 from decimal import Decimal
 
 from django.contrib import messages
 from django.db.models import Count, DecimalField, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from healthstack.csvexport import csv_response
 from healthstack.localtime import local_date, local_stamp
 from healthstack.pages import paginate
 from hospitals.permissions import Role, hospital_role_required
@@ -67,24 +66,22 @@ def payment_export(request):
 
 def _payment_export(request):
     _, payments = _filtered(request)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    today = local_date(timezone.now(), request.hospital)
-    response["Content-Disposition"] = f'attachment; filename="payments-{request.hospital.slug}-{today:%Y-%m-%d}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["created", "paid", "tran_id", "status", "payer", "payer_email", "item", "amount", "currency",
-                     "refunded", "card_type", "bank_tran_id", "risk_level"])
-    for p in payments.with_people().order_by("created_at").iterator(chunk_size=500):
-        writer.writerow([
-            local_stamp(p.created_at, request.hospital), local_stamp(p.paid_at, request.hospital),
-            p.tran_id, p.status, _cell(p.payer.full_name), p.payer.email, _cell(p.description), p.amount, p.currency,
-            p.refunded_amount, p.card_type, p.bank_tran_id, "" if p.risk_level is None else p.risk_level,
-        ])
-    return response
+    hospital = request.hospital
+    today = local_date(timezone.now(), hospital)
+    # Read here, inside the hospital's zone, which the date filters are compiled in.
+    rows = list(_payment_rows(payments.with_people().order_by("created_at"), hospital))
+    return csv_response(rows, filename=f"payments-{hospital.slug}-{today:%Y-%m-%d}.csv")
 
 
-def _cell(text: str) -> str:
-    # A spreadsheet would run a cell starting with = + - @ as a formula.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+def _payment_rows(payments, hospital):
+    yield ("created", "paid", "tran_id", "status", "payer", "payer_email", "item", "amount", "currency", "refunded",
+           "card_type", "bank_tran_id", "risk_level")
+    for p in payments.iterator(chunk_size=500):
+        yield (
+            local_stamp(p.created_at, hospital), local_stamp(p.paid_at, hospital), p.tran_id, p.status,
+            p.payer.full_name, p.payer.email, p.description, p.amount, p.currency, p.refunded_amount, p.card_type,
+            p.bank_tran_id, p.risk_level,
+        )
 
 
 def _payment(request, pk) -> Payment:

@@ -19,7 +19,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from healthstack import mail
 from healthstack.status import locked
 from healthstack.templatetags.money import money
 from healthstack.verification import issue_document_code
@@ -75,6 +77,47 @@ def _reject(source: str, tran_id: str, reason: str, payment: Payment | None = No
     if payment is not None:
         _event(payment, PaymentEvent.Kind.REJECTED, source=source, note=reason)
     raise PaymentRejected(reason)
+
+
+def _reject_mismatch(source: str, payment: Payment, reason: str) -> None:
+    """Refuse a signed notice or validation answer whose money or store is not ``payment``'s; email the operators.
+
+    Only the gateway or someone holding the store password can sign such a notice, so a person
+    must look: the email names the payment, what it is and what the callback said.
+    """
+    mail.alert_operators(
+        subject=gettext("HealthStack: a payment callback for %(tran_id)s disagrees with the payment")
+        % {"tran_id": payment.tran_id},
+        text=gettext("A payment confirmation was refused because what the gateway side sent disagrees with "
+                     "the payment.\n\n"
+                     "Payment: %(tran_id)s at %(hospital)s, %(amount)s %(currency)s, now %(status)s\n"
+                     "From: %(source)s\nReason: %(reason)s\n\n"
+                     "Nothing was changed. A notice with this store's signature comes from the gateway or from "
+                     "someone who holds the store password: if the gateway did not send it, change the password "
+                     "with the gateway and in SSLCOMMERZ_STORE_PASSWORD.")
+        % {"source": source, "reason": reason, "tran_id": payment.tran_id, "hospital": payment.hospital.name,
+           "amount": f"{payment.amount:.2f}", "currency": payment.currency, "status": payment.status},
+        about="payment_mismatch",
+    )
+    _reject(source, payment.tran_id, reason, payment)
+
+
+def _notice_mismatch(fields: dict[str, str], payment: Payment) -> str:
+    """Why a signed success notice's amount or currency is not ``payment``'s; "" when they agree.
+
+    In a multi-currency payment ``amount`` and ``currency`` are the BDT equivalent and
+    ``currency_type`` / ``currency_amount`` what was asked: when those are signed they must be
+    ours, and ``amount`` must be ours whenever ``currency`` is.
+    """
+    ours = (payment.currency, payment.amount)
+    sent = (fields["currency"], _decimal(fields["amount"]))
+    signed = fields["verify_key"].split(",")
+    if "currency_type" in signed and "currency_amount" in signed and fields["currency_type"]:
+        asked = (fields["currency_type"], _decimal(fields["currency_amount"]))
+        agrees = asked == ours and (sent == ours or sent[0] != ours[0])
+    else:
+        asked, agrees = sent, sent == ours
+    return "" if agrees else f"amount or currency differs ({asked[1]} {asked[0][:3]})"
 
 
 def _origin(url: str) -> str:
@@ -169,8 +212,10 @@ def confirm_payment(data: Mapping, *, source: str, now: datetime | None = None) 
     Checks the signature (covering tran_id, val_id, amount, currency, status, store_id and
     risk_level), finds our payment by tran_id, asks the validation API by val_id and
     accepts only its answer. Idempotent: a repeat of a confirmed notice returns the payment
-    unchanged. Raises PaymentRejected for input that proves nothing (logged, nothing
-    changed) and GatewayError when the gateway does not answer (try again later).
+    unchanged. Every notice, a repeat included, must carry the payment's own amount, currency
+    and store; one that does not is refused and the operators are emailed. Raises
+    PaymentRejected for input that proves nothing (logged, nothing changed) and GatewayError
+    when the gateway does not answer (try again later).
     """
     client = gateway()
     fields = _plain(data)
@@ -181,9 +226,12 @@ def confirm_payment(data: Mapping, *, source: str, now: datetime | None = None) 
     if payment is None:
         _reject(source, tran_id, "unknown tran_id")
     if fields["store_id"] != client.store_id:
-        _reject(source, tran_id, "notice for another store", payment)
+        _reject_mismatch(source, payment, "notice for another store")
     if fields["status"] not in VALID_STATUSES:
         _reject(source, tran_id, f"not a success notice (status {fields['status'][:20]})", payment)
+    mismatch = _notice_mismatch(fields, payment)
+    if mismatch:
+        _reject_mismatch(source, payment, mismatch)
     val_id = fields["val_id"]
     if payment.val_id and payment.val_id == val_id and payment.status in Payment.MONEY_TAKEN:
         return payment
@@ -207,9 +255,9 @@ def _confirm_val_id(payment: Payment, val_id: str, *, source: str, now: datetime
     currency = answer.get("currency_type") or answer.get("currency")
     amount = _decimal(answer.get("currency_amount") or answer.get("amount"))
     if currency != payment.currency or amount != payment.amount:
-        _reject(source, payment.tran_id, f"amount or currency differs ({amount} {str(currency)[:3]})", payment)
+        _reject_mismatch(source, payment, f"amount or currency differs ({amount} {str(currency)[:3]})")
     if answer.get("store_id") not in (None, "", client.store_id):
-        _reject(source, payment.tran_id, "validation API answered for another store", payment)
+        _reject_mismatch(source, payment, "validation API answered for another store")
     try:
         risk_level = int(answer.get("risk_level") or 0)
     except (TypeError, ValueError):

@@ -5,16 +5,14 @@ hospital's id is a 404). Views read through pharmacy.selectors and write through
 whose PharmacyError names the field at fault: the page shows it beside that field.
 """
 
-import csv
-
 from django.contrib import messages
 from django.db.models import DecimalField, ExpressionWrapper, F
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from healthstack.csvexport import csv_response
 from healthstack.localtime import local_date
 from healthstack.pages import paginate
 from hospitals.permissions import Role, hospital_role_required
@@ -104,28 +102,13 @@ def medicine_list(request):
     })
 
 
-def _csv_cell(value):
-    # A spreadsheet would run a cell starting with = + - @ as a formula.
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else value
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @hospital_role_required(*DESK_ROLES)
 @require_GET
 def stock_export(request):
     """Every batch of the hospital's stock as CSV; the file is named after the hospital's date."""
     today = local_date(timezone.now(), request.hospital)
-    writer = csv.writer(_Echo())
-    rows = (writer.writerow([_csv_cell(cell) for cell in row])
-            for row in selectors.stock_csv_rows(request.hospital))
-    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="stock-{request.hospital.slug}-{today:%Y-%m-%d}.csv"'
-    return response
+    return csv_response(selectors.stock_csv_rows(request.hospital),
+                        filename=f"stock-{request.hospital.slug}-{today:%Y-%m-%d}.csv")
 
 
 @hospital_role_required(*DESK_ROLES)

@@ -234,8 +234,8 @@ def stock_csv_rows(hospital, *, now: datetime | None = None) -> Iterator[tuple]:
             medicine.generic_name, medicine.brand_name, medicine.strength, medicine.get_dosage_form_display(),
             medicine.unit, batch.batch_number, batch.expiry_date.isoformat(),
             local_stamp(batch.received_at, hospital), batch.supplier, batch.quantity_received,
-            batch.quantity_on_hand, batch.quantity_reserved, batch.quantity_available, f"{batch.cost:.2f}",
-            f"{batch.cost * batch.quantity_on_hand:.2f}", "yes" if batch.expiry_date < today else "no",
+            batch.quantity_on_hand, batch.quantity_reserved, batch.quantity_available, batch.cost,
+            batch.cost * batch.quantity_on_hand, "yes" if batch.expiry_date < today else "no",
             "yes" if medicine.active else "no",
         )
 

@@ -3,7 +3,11 @@
 It answers with SSLCommerz's field names and status words, signs its notices with the
 ``verify_sign`` rule, and checks the store credentials against the same settings the
 merchant side uses. Nothing here imports the merchant side: it talks to it over HTTP,
-as SSLCommerz would.
+as SSLCommerz would, and only to this site's own payment callbacks under ``SITE_URL``
+(``site_callback_urls``). The local store credentials are published in ``.env.example``,
+so a session asking for any other address is refused, and a stored session's addresses
+are never used: otherwise anyone could make this server POST signed notices wherever it
+can reach.
 """
 
 import hmac
@@ -16,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 import requests
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from healthstack.status import locked
@@ -45,6 +50,10 @@ OUTCOMES = (PAY, RISKY, FAIL, CANCEL)
 ALPHANUMERIC = string.ascii_letters + string.digits
 
 
+CALLBACK_ROUTES = {"success_url": "payments:success", "fail_url": "payments:fail", "cancel_url": "payments:cancel",
+                   "ipn_url": "payments:ipn"}
+
+
 class SandboxError(Exception):
     """A request SSLCommerz would refuse; the message is its ``failedreason``."""
 
@@ -53,6 +62,11 @@ def credentials_ok(store_id: str, store_passwd: str) -> bool:
     return hmac.compare_digest(str(store_id), settings.SSLCOMMERZ_STORE_ID) and hmac.compare_digest(
         str(store_passwd), settings.SSLCOMMERZ_STORE_PASSWORD
     )
+
+
+def site_callback_urls() -> dict[str, str]:
+    """The only addresses the sandbox sends a notice or a payer to: this site's payment callbacks, by field name."""
+    return {field: settings.SITE_URL + reverse(route) for field, route in CALLBACK_ROUTES.items()}
 
 
 def _reference(length: int = 12) -> str:
@@ -74,14 +88,19 @@ def open_session(data) -> SandboxSession:
         raise SandboxError("Invalid Information: total_amount must be from 10.00 to 500000.00")
     if data["currency"] not in CURRENCIES:
         raise SandboxError("Invalid Information: currency not supported")
+    callbacks = site_callback_urls()
+    for field, url in callbacks.items():
+        asked = str(data.get(field, "")).strip()
+        if asked and asked != url:
+            raise SandboxError(f"Invalid Information: {field} must be this store's callback, {url}")
     try:
         with transaction.atomic():
             return SandboxSession.objects.create(
                 sessionkey=secrets.token_hex(16).upper(), store_id=data["store_id"], tran_id=data["tran_id"][:60],
                 amount=amount, currency=data["currency"], product_name=data["product_name"][:255],
                 customer_name=data["cus_name"][:150], customer_email=data["cus_email"][:254],
-                success_url=data["success_url"], fail_url=data["fail_url"], cancel_url=data["cancel_url"],
-                ipn_url=data.get("ipn_url", ""),
+                success_url=callbacks["success_url"], fail_url=callbacks["fail_url"],
+                cancel_url=callbacks["cancel_url"], ipn_url=callbacks["ipn_url"] if data.get("ipn_url") else "",
                 values={key: str(data.get(key, ""))[:255] for key in ("value_a", "value_b", "value_c", "value_d")},
             )
     except IntegrityError:
@@ -138,21 +157,27 @@ def settle(session: SandboxSession, outcome: str, card_type: str = "", *,
 
 
 def return_url(session: SandboxSession) -> str:
-    return {SandboxSession.Status.VALID: session.success_url, SandboxSession.Status.FAILED: session.fail_url}.get(
-        session.status, session.cancel_url
+    """This site's success, fail or cancel callback for the session's outcome (never an address it stored)."""
+    callbacks = site_callback_urls()
+    field = {SandboxSession.Status.VALID: "success_url", SandboxSession.Status.FAILED: "fail_url"}.get(
+        session.status, "cancel_url"
     )
+    return callbacks[field]
 
 
 def deliver_ipn(session: SandboxSession) -> int | None:
-    """POST the signed notice to the merchant's ipn_url, server to server; return the HTTP status or None.
+    """POST the signed notice to this site's IPN callback, server to server; return the HTTP status or None.
 
-    Runs after ``settle`` committed, with a short timeout: on a single-process server the
-    merchant's IPN view runs in another request thread of the same server.
+    Only a session that asked for an IPN gets one, and it goes to ``site_callback_urls()``,
+    never to the address stored on the session. Runs after ``settle`` committed, with a short
+    timeout: on a single-process server the merchant's IPN view runs in another request
+    thread of the same server.
     """
     if not session.ipn_url:
         return None
     try:
-        response = requests.post(session.ipn_url, data=session.callback, timeout=settings.PAYMENT_GATEWAY_TIMEOUT)
+        response = requests.post(site_callback_urls()["ipn_url"], data=session.callback,
+                                 timeout=settings.PAYMENT_GATEWAY_TIMEOUT)
     except requests.RequestException as exc:
         logger.warning("sandbox: IPN for %s not delivered (%s)", session.tran_id, type(exc).__name__)
         return None

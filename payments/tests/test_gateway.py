@@ -4,9 +4,11 @@ import logging
 import socket
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
+from django.urls import reverse
 
 from payments.gateway import SSLCommerzGateway, GatewayError, gateway
 from payments.sandbox.models import SandboxSession
@@ -14,9 +16,12 @@ from payments.sandbox import services as sandbox_services
 
 
 def session_body(tran_id, amount="500.00", currency="BDT"):
+    """A session request as our checkout sends it: the callbacks are this site's own (the sandbox takes no other)."""
     return {
-        "total_amount": amount, "currency": currency, "tran_id": tran_id, "success_url": "http://shop.test/ok",
-        "fail_url": "http://shop.test/fail", "cancel_url": "http://shop.test/cancel", "cus_name": "Ayesha",
+        "total_amount": amount, "currency": currency, "tran_id": tran_id,
+        "success_url": settings.SITE_URL + reverse("payments:success"),
+        "fail_url": settings.SITE_URL + reverse("payments:fail"),
+        "cancel_url": settings.SITE_URL + reverse("payments:cancel"), "cus_name": "Ayesha",
         "cus_email": "a@example.test", "cus_add1": "Dhaka", "cus_city": "Dhaka", "cus_country": "Bangladesh",
         "cus_phone": "01700000000", "shipping_method": "NO", "product_name": "Consultation",
         "product_category": "Healthcare", "product_profile": "non-physical-goods",

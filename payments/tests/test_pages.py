@@ -1,5 +1,6 @@
 """Patient and hospital-admin payment pages: receipts, filters, day totals, CSV, access."""
 
+import csv
 import io
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -16,6 +17,11 @@ from hospitals.tests.factories import MembershipFactory
 from payments.models import Payment, content_type_of
 from payments.tests.conftest import settle
 from payments.tests.test_confirm import post, start
+
+
+def csv_text(response) -> str:
+    """A download's whole text, streamed or not."""
+    return (b"".join(response.streaming_content) if response.streaming else response.content).decode()
 
 
 @pytest.fixture
@@ -45,8 +51,8 @@ def test_admin_lists_filters_totals_and_exports(paid_payment, hospital, hospital
     assert paid_payment.tran_id in page and "BDT 500.00" in page
     assert paid_payment.tran_id not in client.get(url, {"status": "refunded"}).content.decode()
 
-    csv = client.get(reverse("hospital_payments:export", args=[hospital.slug]), {"status": "paid"})
-    lines = csv.content.decode().splitlines()
+    export = client.get(reverse("hospital_payments:export", args=[hospital.slug]), {"status": "paid"})
+    lines = csv_text(export).splitlines()
     assert lines[0].startswith("created,paid,tran_id") and paid_payment.tran_id in lines[1] and len(lines) == 2
 
     detail = client.get(reverse("hospital_payments:detail", args=[hospital.slug, paid_payment.pk]))
@@ -97,8 +103,29 @@ def test_payments_csv_states_times_at_the_hospital(paid_after_midnight_in_dhaka,
     with time_machine.travel(datetime(2026, 11, 29, 19, 30, tzinfo=UTC), tick=False):
         export = client_for(hospital_admin).get(reverse("hospital_payments:export", args=[hospital.slug]))
     assert f'filename="payments-{hospital.slug}-2026-11-30.csv"' in export["Content-Disposition"]
-    row = export.content.decode().splitlines()[1]
+    row = csv_text(export).splitlines()[1]
     assert row.startswith("2026-11-30 01:16,2026-11-30 01:18,HSMIDNIGHT")
+
+
+def test_payments_csv_writes_every_text_cell_a_spreadsheet_would_run_as_text(payable, hospital, hospital_admin,
+                                                                             client_for):
+    payer = PatientFactory(full_name="=HYPERLINK(\"http://x.test\")", email="=1+2|cmd@example.test")
+    hostile = {"tran_id": "-HS1+2", "description": "+SUM(1)", "currency": "@1+", "card_type": "\t=1+2",
+               "bank_tran_id": "\r=cmd"}
+    Payment.objects.create(payer=payer, hospital=hospital, amount=Decimal("500.00"), status=Payment.Status.PAID,
+                           paid_at=timezone.now(), content_type=content_type_of(payable), object_id=payable.pk,
+                           risk_level=0, **hostile)
+
+    export = client_for(hospital_admin).get(reverse("hospital_payments:export", args=[hospital.slug]))
+
+    header, row = csv.reader(io.StringIO(csv_text(export)))
+    cells = dict(zip(header, row))
+    sent = {"payer": payer.full_name, "payer_email": payer.email, "tran_id": hostile["tran_id"],
+            "item": hostile["description"], "currency": hostile["currency"], "card_type": hostile["card_type"],
+            "bank_tran_id": hostile["bank_tran_id"]}
+    assert {column: cells[column] for column in sent} == {column: "'" + text for column, text in sent.items()}
+    assert all(cell[:1] not in ("=", "+", "-", "@", "\t", "\r") for cell in row)
+    assert (cells["amount"], cells["refunded"], cells["risk_level"]) == ("500.00", "0.00", "0")
 
 
 def test_staff_pages_show_times_in_the_hospitals_zone(paid_after_midnight_in_dhaka, hospital, hospital_admin,
@@ -122,9 +149,9 @@ def test_payments_desk_hides_abandoned_checkouts_unless_asked(payable, patient, 
     url = reverse("hospital_payments:list", args=[hospital.slug])
     export = reverse("hospital_payments:export", args=[hospital.slug])
 
-    for page in (client.get(url).content.decode(), client.get(export).content.decode(),
+    for page in (client.get(url).content.decode(), csv_text(client.get(export)),
                  client.get(url, {"status": "initiated"}).content.decode()):
         assert "HSATCHECKOUT" in page and "HSABANDONED" not in page
     for page in (client.get(url, {"include_abandoned": "on"}).content.decode(),
-                 client.get(export, {"include_abandoned": "on"}).content.decode()):
+                 csv_text(client.get(export, {"include_abandoned": "on"}))):
         assert "HSATCHECKOUT" in page and "HSABANDONED" in page

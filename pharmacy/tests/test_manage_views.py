@@ -356,13 +356,21 @@ def test_stock_csv_file_is_named_after_the_hospitals_date_not_utcs(desk, hospita
     assert f"-{TODAY:%Y-%m-%d}.csv" in response["Content-Disposition"]
 
 
-def test_stock_csv_neutralises_formula_cells(desk, hospital):
-    MedicineFactory(hospital=hospital, generic_name="=HYPERLINK(1)")
-    medicine = hospital.medicines.get()
-    services.receive_stock(medicine=medicine, by=None, batch_number="B", expiry_date=TODAY + timedelta(days=9),
-                           quantity=1, cost="1")
+def test_stock_csv_writes_every_text_cell_a_spreadsheet_would_run_as_text(desk, hospital):
+    names = {"Generic name": "=HYPERLINK(1)", "Brand name": "\t=1+2", "Strength": "\r=cmd", "Unit": "@SUM(1)"}
+    medicine = MedicineFactory(hospital=hospital, generic_name=names["Generic name"], brand_name=names["Brand name"],
+                               strength=names["Strength"], unit=names["Unit"])
+    services.receive_stock(medicine=medicine, by=None, batch_number="-B1", expiry_date=TODAY + timedelta(days=9),
+                           quantity=3, cost="1", supplier="+Supplier")
+    sent = {**names, "Batch": "-B1", "Supplier": "+Supplier"}
+
     body = b"".join(desk.get(url("stock-export", hospital)).streaming_content).decode()
-    assert "'=HYPERLINK(1)" in body
+
+    header, row = csv.reader(io.StringIO(body))
+    cells = dict(zip(header, row))
+    assert {column: cells[column] for column in sent} == {column: "'" + text for column, text in sent.items()}
+    assert all(cell[:1] not in ("=", "+", "-", "@", "\t", "\r") for cell in row)
+    assert (cells["Received quantity"], cells["Unit cost"], cells["Value on hand"]) == ("3", "1.00", "3.00")
 
 
 # Orders ----------------------------------------------------------------------------------------------
