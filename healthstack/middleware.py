@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import Resolver404, get_resolver, get_urlconf
 
@@ -79,12 +80,14 @@ class ContentSecurityPolicyMiddleware:
 
 
 class FriendlyNotFoundMiddleware:
-    """With DEBUG on, a URL that matches no route still gets the site's own 404 page.
+    """With DEBUG on, every "not found" a visitor can reach still gets the site's own 404 page.
 
-    The demo runs with DEBUG on, and Django's technical 404 (every URL pattern listed) is not a
-    page for its visitors. Only unmatched URLs are covered: a view that raises Http404, and every
-    other error, keeps Django's debug page. Innermost in MIDDLEWARE, so APPEND_SLASH, the CSP
-    and the other middleware still see the response.
+    The demo runs with DEBUG on, and Django's technical 404 (every URL pattern listed, or the view
+    that raised it) is not a page for its visitors: a URL that matches no route and a view that
+    raises Http404 (a mistyped hospital, doctor or department, get_object_or_404, the tenancy
+    guard) both get the 404 handler, which answers JSON under /api/. Every other error keeps
+    Django's debug page. Innermost in MIDDLEWARE, so APPEND_SLASH, the CSP and the other
+    middleware still see the response.
     """
 
     def __init__(self, get_response):
@@ -93,6 +96,14 @@ class FriendlyNotFoundMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if settings.DEBUG and response.status_code == 404 and request.resolver_match is None:
-            handler = get_resolver(get_urlconf()).resolve_error_handler(404)
-            return handler(request, Resolver404({"path": request.path_info}))
+            return self._not_found(request, Resolver404({"path": request.path_info}))
         return response
+
+    def process_exception(self, request, exception):
+        if settings.DEBUG and isinstance(exception, Http404):
+            return self._not_found(request, exception)
+        return None
+
+    @staticmethod
+    def _not_found(request, exception):
+        return get_resolver(get_urlconf()).resolve_error_handler(404)(request, exception)

@@ -1,4 +1,8 @@
 from django.contrib import admin, messages
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from healthstack.admin import ReadOnlyAdmin
 
@@ -11,7 +15,21 @@ from .models import (
     MembershipStatusChange,
     StaffInvitation,
 )
+from .selectors import listing_gaps
 from .services import HospitalError, approve_hospital, suspend_hospital
+
+# What keeps a hospital off the public pages (hospitals.selectors.listing_gaps), as the operator reads it.
+LISTING_GAPS = {
+    "suspended": _("Suspended"),
+    "awaiting_approval": _("Awaiting approval"),
+    "department": _("No active department"),
+    "doctor": _("No approved doctor in an active department"),
+}
+APPROVED_NOT_LISTED = {
+    "department": _("%(hospital)s is approved but not listed publicly yet: it has no active department."),
+    "doctor": _("%(hospital)s is approved but not listed publicly yet: it has no approved doctor in an active "
+                "department."),
+}
 
 
 class DepartmentInline(admin.TabularInline):
@@ -41,7 +59,7 @@ class MembershipStatusChangeInline(StatusChangeInline):
 class HospitalAdmin(admin.ModelAdmin):
     """The status changes only through the actions (hospitals.services), each leaving a history row."""
 
-    list_display = ["name", "city", "status", "time_zone", "created_at"]
+    list_display = ["name", "city", "status", "public_listing", "time_zone", "created_at"]
     list_filter = ["status", "city"]
     search_fields = ["name", "city", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -49,13 +67,32 @@ class HospitalAdmin(admin.ModelAdmin):
     inlines = [DepartmentInline, HospitalStatusChangeInline]
     actions = ["approve", "suspend"]
 
-    @admin.action(description="Approve and list publicly")
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_listing_facts()
+
+    @admin.display(description=_("Public listing"))
+    def public_listing(self, hospital):
+        gaps = listing_gaps(hospital)
+        if not gaps:
+            return gettext("Listed")
+        return format_html_join(mark_safe("<br>"), "{}", ((LISTING_GAPS[gap],) for gap in gaps))
+
+    @admin.action(description=_("Approve and list publicly"))
     def approve(self, request, queryset):
+        """Approve each hospital and say whether the public can now find it, or what it still lacks."""
         for hospital in queryset:
             try:
-                approve_hospital(hospital=hospital, by=request.user)
+                hospital = approve_hospital(hospital=hospital, by=request.user)
             except HospitalError as exc:
                 self.message_user(request, f"{hospital}: {exc}", messages.WARNING)
+                continue
+            missing = [gap for gap in listing_gaps(hospital) if gap in APPROVED_NOT_LISTED]
+            if missing:
+                self.message_user(request, APPROVED_NOT_LISTED[missing[0]] % {"hospital": hospital.name},
+                                  messages.WARNING)
+            else:
+                self.message_user(request, gettext("%(hospital)s is approved and listed publicly.")
+                                  % {"hospital": hospital.name}, messages.SUCCESS)
 
     @admin.action(description="Suspend (hide and close staff area)")
     def suspend(self, request, queryset):

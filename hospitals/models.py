@@ -22,6 +22,14 @@ class InvalidTransition(HospitalError, machine.InvalidTransition):
     """A hospital or membership was asked to move to a status its current one does not lead to."""
 
 
+def _has_active_department() -> Exists:
+    return Exists(Department.objects.active().filter(hospital=OuterRef("pk")))
+
+
+def _has_doctor_in_active_department() -> Exists:
+    return Exists(Membership.objects.doctors().approved().filter(hospital=OuterRef("pk"), department__is_active=True))
+
+
 class HospitalQuerySet(models.QuerySet):
     def approved(self):
         """Approved by the platform operator: open to doctors' applications, not necessarily to patients."""
@@ -31,11 +39,15 @@ class HospitalQuerySet(models.QuerySet):
         """Hospitals the public may see: approved, with an approved doctor in an active department.
 
         An approved hospital with nothing to book is hidden; ``hospitals.selectors.listing_gaps``
-        tells its admin what is missing.
+        tells its admin and the operator what is missing.
         """
-        return self.approved().filter(
-            Exists(Membership.objects.doctors().approved().filter(hospital=OuterRef("pk"), department__is_active=True))
-        )
+        return self.approved().filter(_has_doctor_in_active_department())
+
+    def with_listing_facts(self):
+        """Each hospital with ``has_active_department`` and ``has_doctor_in_active_department``: the
+        pieces ``listed()`` asks beyond approval, for ``listing_gaps`` to name without a query per hospital."""
+        return self.annotate(has_active_department=_has_active_department(),
+                             has_doctor_in_active_department=_has_doctor_in_active_department())
 
     def search(self, text: str):
         text = (text or "").strip()

@@ -24,4 +24,5 @@ urlpatterns = [
     path("lab/reports/<int:pk>/", views.report_detail, name="report"),
     path("lab/reports/<int:pk>/pdf/", views.report_download, name="report-pdf"),
     path("lab/reports/<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
+    path("lab/critical-results/", views.critical_results, name="critical-results"),
 ]

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -19,7 +20,7 @@ from healthstack.pdf import PdfError
 from hospitals.models import Membership
 from hospitals.permissions import hospital_role_required
 
-from . import selectors, services
+from . import panels, selectors, services
 from .manage_forms import (
     AmendForm,
     AnalyteForm,
@@ -422,3 +423,14 @@ def acknowledge(request, pk):
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)
     return redirect("labdesk:report", request.hospital.slug, report.pk)
+
+
+@hospital_role_required(Role.DOCTOR)
+@require_http_methods(["GET"])
+def critical_results(request):
+    """The list of the doctor's dashboard panel, alone: the dashboard fetches it again when a critical result
+    arrives or is acknowledged (static/js/critical_results.js)."""
+    context = panels.critical_results(hospital=request.hospital, user=request.user,
+                                      memberships=request.role_memberships)
+    return render(request, "labs/manage/partials/critical_list.html", {
+        **context, "back_url": reverse("manage:dashboard", args=[request.hospital.slug])})

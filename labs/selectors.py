@@ -184,6 +184,29 @@ class Trend:
         last = self.points[-1]
         return last.low, last.high
 
+    def _plotted(self) -> tuple[Decimal, Decimal, Decimal]:
+        """The lowest and highest of the values and the shaded band, and the chart's padding around them."""
+        plotted = [point.value for point in self.points] + [limit for limit in self.band if limit is not None]
+        lowest, highest = min(plotted), max(plotted)
+        return lowest, highest, (highest - lowest) * AXIS_PADDING or Decimal(1)
+
+    @property
+    def axis_floor(self) -> Decimal:
+        """Where the chart's y axis starts: a little below the lowest value or range limit, but never below
+        zero for a measure whose values and limits are all zero or more (no "−5 mmol/L" of glucose)."""
+        lowest, _highest, padding = self._plotted()
+        return max(lowest - padding, Decimal(0)) if lowest >= 0 else lowest - padding
+
+    @property
+    def axis_ceiling(self) -> Decimal:
+        """Where the chart's y axis ends: a little above the highest value or range limit."""
+        _lowest, highest, padding = self._plotted()
+        return highest + padding
+
+
+# The chart's room above and below what it plots, as a share of the plotted span.
+AXIS_PADDING = Decimal("0.15")
+
 
 def analyte_trends(patient, *, scope: RecordScope = EVERYTHING, minimum_points: int = 2) -> list[Trend]:
     """Numeric analytes measured at least ``minimum_points`` times in the patient's current reports,
@@ -275,6 +298,7 @@ def trends_section(*, record, viewer) -> dict:
                 "labels": [f"{point.when:%Y-%m-%d}" for point in trend.points],
                 "values": [float(point.value) for point in trend.points],
                 "low": float(low) if low is not None else None, "high": float(high) if high is not None else None,
+                "y_min": float(trend.axis_floor), "y_max": float(trend.axis_ceiling),
             },
         })
     return {"lab_trends": charts}

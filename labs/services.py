@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from healthstack.localtime import hospital_now, local_date
+from healthstack.realtime import LIVE_UPDATE, broadcast, user_group
 from healthstack.status import locked
 from healthstack.templatetags.money import money
 from healthstack.verification import issue_document_code, supersede_document_code
@@ -1043,7 +1044,7 @@ def acknowledge_critical(*, report: LabReport, by, now: datetime | None = None) 
 
     Raises ResultError when there is nothing critical to acknowledge, it was acknowledged
     already, or ``by`` is neither the ordering doctor nor a doctor caring for the patient.
-    Locks the order.
+    Locks the order; after commit, tells the ordering doctor's open pages (an update frame).
     """
     now = now or timezone.now()
     order = locked(LabOrder(pk=report.order_id), LabOrder.objects.with_people())
@@ -1058,6 +1059,10 @@ def acknowledge_critical(*, report: LabReport, by, now: datetime | None = None) 
                              else _("A doctor")}, field="report")
     order.critical_acknowledged_by, order.critical_acknowledged_at = by, now
     order.save(update_fields=["critical_acknowledged_by", "critical_acknowledged_at", "updated_at"])
+    if order.ordering_membership_id:
+        # The ordering doctor's open dashboards drop it from their critical results, whoever acknowledged it.
+        broadcast(user_group(order.ordering_membership.user_id), LIVE_UPDATE,
+                  {"event": "lab_critical_acknowledged", "order": order.pk})
     return order
 
 

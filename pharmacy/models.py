@@ -29,13 +29,20 @@ class PharmacyError(Exception):
 
     ``field`` names the input at fault (``quantity``, ``expiry_date``) and ``item`` the index of
     the order item it concerns, so a form or a JSON answer can put the message beside it.
+    ``names_medicine`` says the message names the medicine already, so a page need not put
+    the name before it.
     """
 
-    def __init__(self, message, *, field: str = "", item: int | None = None):
+    def __init__(self, message, *, field: str = "", item: int | None = None, names_medicine: bool = False):
         super().__init__(message)
         self.message = message
         self.field = field
         self.item = item
+        self.names_medicine = names_medicine
+
+    def about(self, medicine) -> str:
+        """The message for a page about ``medicine``, which it names once."""
+        return self.message if self.names_medicine else f"{medicine.display_name}: {self.message}"
 
 
 class InvalidTransition(PharmacyError, machine.InvalidTransition):

@@ -495,7 +495,7 @@ def _prescribed_item_for(*, patient, medicine: Medicine, quantity: int, prescrip
             return None
         raise PrescriptionRequired(
             _("%(medicine)s is sold only on prescription: it must be on an issued prescription of yours.")
-            % {"medicine": medicine.display_name}, field="prescription", item=item)
+            % {"medicine": medicine.display_name}, field="prescription", item=item, names_medicine=True)
     best = allowances[0]
     if medicine.prescription_only and quantity > best.remaining:
         if best.remaining == 0:
@@ -503,7 +503,7 @@ def _prescribed_item_for(*, patient, medicine: Medicine, quantity: int, prescrip
         else:
             message = _("Your prescription allows at most %(count)d of %(medicine)s.")
         raise PharmacyError(message % {"count": best.remaining, "medicine": medicine.display_name}, field="quantity",
-                            item=item)
+                            item=item, names_medicine=True)
     return best.item
 
 
@@ -807,7 +807,8 @@ def checkout(*, patient, order: MedicineOrder, now: datetime | None = None, deli
     for index, line in enumerate(lines):
         if not line.medicine.active:
             raise PharmacyError(_("%(medicine)s is no longer sold; remove it to check out.")
-                                % {"medicine": line.medicine.display_name}, field="medicine", item=index)
+                                % {"medicine": line.medicine.display_name}, field="medicine", item=index,
+                                names_medicine=True)
         item = _prescribed_item_for(patient=patient, medicine=line.medicine, quantity=line.quantity,
                                     prescription=(line.prescription_item.prescription_id
                                                   if line.prescription_item_id else None),

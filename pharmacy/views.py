@@ -70,7 +70,7 @@ def add_to_cart(request, slug):
     try:
         line = services.add_to_cart(patient=request.user, medicine=medicine, quantity=request.POST.get("quantity"))
     except PharmacyError as error:
-        messages.error(request, f"{medicine.display_name}: {error.message}")
+        messages.error(request, error.about(medicine))
     else:
         messages.success(request, _("%(medicine)s is in your cart (%(count)d).") % {
             "medicine": medicine.display_name, "count": line.quantity})
@@ -94,7 +94,7 @@ def line_update(request, pk):
     try:
         services.set_quantity(patient=request.user, line=line, quantity=request.POST.get("quantity"))
     except PharmacyError as error:
-        messages.error(request, f"{line.medicine.display_name}: {error.message}")
+        messages.error(request, error.about(line.medicine))
     else:
         messages.success(request, _("Quantity updated."))
     return _see_other(reverse("me:cart"))

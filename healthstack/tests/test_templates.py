@@ -9,7 +9,10 @@ from django.core.paginator import Paginator
 from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.test import RequestFactory
-from django.urls import reverse
+from django.test import override_settings
+from django.urls import path, reverse
+
+from healthstack import urls as site_urls
 
 BASE_DIR = Path(settings.BASE_DIR)
 TEMPLATES_DIR = BASE_DIR / "templates"
@@ -68,15 +71,64 @@ def test_unknown_api_url_is_json_404_with_debug_on(client, settings):
     assert response.status_code == 404 and response.json() == {"detail": "Not found."}
 
 
+def _friendly_404(response) -> bool:
+    body = response.content.decode()
+    return ("We couldn&#x27;t find that page" in body or "We couldn't find that page" in body) and \
+        "URLconf" not in body and "Raised by:" not in body and "hospitals/&lt;slug:slug&gt;/" not in body
+
+
 @pytest.mark.django_db
-def test_debug_on_keeps_djangos_page_for_a_view_that_raises_404(client, settings):
-    # A known URL whose view says "not found" is a developer's question: the debug page says where.
-    settings.DEBUG = True
+@override_settings(DEBUG=True)
+def test_debug_on_mistyped_links_get_the_sites_own_404_page(client):
+    # The demo runs with DEBUG on: a mistyped hospital, doctor or department link is a visitor's 404.
+    from hospitals.tests.factories import DepartmentFactory, ListedHospitalFactory
 
-    response = client.get(reverse("hospitals:hospital-detail", args=["no-such-hospital"]))
+    hospital = ListedHospitalFactory(slug="padma-hope")
+    DepartmentFactory(hospital=hospital, slug="cardiology", is_active=False)
 
-    assert response.status_code == 404
-    assert "Raised by:" in response.content.decode()
+    for path in ["/hospitals/nonexistent/", "/doctors/9999/", "/hospitals/padma-hope/departments/cardiology/",
+                 "/hospitals/padma-hope/departments/no-such-department/", "/no-such-page/"]:
+        response = client.get(path)
+
+        assert response.status_code == 404, path
+        assert _friendly_404(response), path
+        assert "Content-Security-Policy" in response.headers, path
+
+
+@pytest.mark.django_db
+@override_settings(DEBUG=True)
+def test_debug_on_staff_link_of_an_unknown_hospital_gets_the_sites_own_404_page(client_for, doctor):
+    response = client_for(doctor).get("/manage/no-such-hospital/")
+
+    assert response.status_code == 404 and _friendly_404(response)
+
+
+@pytest.mark.django_db
+@override_settings(DEBUG=True)
+def test_debug_on_api_object_not_found_stays_json(client):
+    response = client.get("/api/v1/hospitals/no-such-hospital/")
+
+    assert response.status_code == 404 and response["Content-Type"] == "application/json"
+    assert "detail" in response.json()
+
+
+def _broken_view(request):
+    raise RuntimeError("a real bug")
+
+
+urlpatterns = [*site_urls.urlpatterns, path("broken/", _broken_view)]
+
+
+@pytest.mark.django_db
+@pytest.mark.urls(__name__)
+@override_settings(DEBUG=True)
+def test_debug_on_keeps_djangos_debug_page_for_a_server_error(client):
+    client.raise_request_exception = False
+
+    response = client.get("/broken/")
+
+    assert response.status_code == 500
+    assert "a real bug" in response.content.decode() and "Traceback" in response.content.decode()
 
 
 @pytest.mark.django_db

@@ -11,7 +11,7 @@ from labs import selectors, services
 from labs.models import LabOrder
 from records.permissions import EVERYTHING, RecordScope
 
-from .conftest import NOW
+from .conftest import NOW, default_values
 from .factories import AnalyteFactory, LabTestFactory, ReferenceRangeFactory
 
 pytestmark = pytest.mark.django_db
@@ -167,3 +167,31 @@ def test_patient_order_rows_for_the_orders_page(make_order, female_patient, djan
 
     assert [(r.reference, r.status, r.summary, r.total, r.tone) for r in rows] == [
         (reported.accession, "reported", "HB, FBS", Decimal("500.00"), "success")]
+
+
+def _trend(values, low, high):
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    return selectors.Trend(name="Fasting glucose", unit="mmol/L", points=[
+        selectors.TrendPoint(when=when + timedelta(days=day), value=Decimal(value), flag="", hospital_name="",
+                             low=None if low is None else Decimal(low), high=None if high is None else Decimal(high))
+        for day, value in enumerate(values)])
+
+
+@pytest.mark.parametrize("values, low, high, floor", [
+    (["4.2", "30.0"], "3.9", "5.5", Decimal("0")),  # a critical value far above: padding would reach below zero
+    (["0.1", "2.0"], None, "1.0", Decimal("0")),  # only an upper limit
+    (["5.0", "6.0"], "3.9", "5.5", Decimal("3.585")),  # far from zero: the axis starts near the data
+    (["-3.0", "1.0"], "-2.0", "2.0", Decimal("-3.75")),  # a measure that can be negative (base excess)
+])
+def test_trend_chart_axis_never_pads_below_zero_for_a_measure_that_is_never_negative(values, low, high, floor):
+    assert _trend(values, low, high).axis_floor == floor
+
+
+def test_record_page_chart_data_carries_the_axis_floor(client_for, female_patient, make_order, glucose_test):
+    glucose = glucose_test.analytes.get(name="Fasting glucose")
+    for value in ("4.2", "30.0"):
+        make_order("reported", tests=[glucose_test], values={**default_values([glucose_test]), glucose: value})
+
+    page = client_for(female_patient).get("/me/records/").content.decode()
+
+    assert '"values": [4.2, 30.0]' in page and '"y_min": 0.0' in page

@@ -168,6 +168,30 @@ def test_adding_a_prescription_only_medicine_without_a_prescription_is_refused(s
     assert not MedicineOrder.objects.filter(lines__isnull=False).exists()
 
 
+def test_prescription_refusals_name_the_medicine_once(shopper, patient, hospital, receive, issued_prescription):
+    atenolol = MedicineFactory(hospital=hospital, generic_name="Atenolol", brand_name="Tenoren", strength="50 mg",
+                               prescription_only=True)
+    azithromycin = MedicineFactory(hospital=hospital, generic_name="Azithromycin", brand_name="Zimax",
+                                   strength="500 mg", prescription_only=True)
+    receive(atenolol, 10)
+    receive(azithromycin, 100)
+    issued_prescription(patient, [{"medicine_name": "Azithromycin", "strength": "500 mg", "frequency": "1+0+0",
+                                   "duration": "5 days"}])
+    services.add_to_cart(patient=patient, medicine=azithromycin, quantity=5)
+    line = MedicineOrder.objects.get(patient=patient).lines.get()
+
+    refused = _follow_messages(shopper, _add(shopper, atenolol, 1))
+    too_many = _follow_messages(shopper, shopper.post(reverse("pharmacy:line-update", args=[line.pk]),
+                                                      {"quantity": 6}))
+    not_a_number = _follow_messages(shopper, shopper.post(reverse("pharmacy:line-update", args=[line.pk]),
+                                                          {"quantity": "many"}))
+
+    assert refused == ["Atenolol (Tenoren) 50 mg is sold only on prescription: "
+                       "it must be on an issued prescription of yours."]
+    assert too_many == ["Your prescription allows at most 5 of Azithromycin (Zimax) 500 mg."]
+    assert len(not_a_number) == 1 and not_a_number[0].startswith("Azithromycin (Zimax) 500 mg: ")
+
+
 def test_someone_elses_prescription_does_not_let_a_patient_buy(shopper, hospital, receive, issued_prescription):
     rx = MedicineFactory(hospital=hospital, generic_name="Azithromycin", strength="500 mg", prescription_only=True)
     receive(rx, 10)

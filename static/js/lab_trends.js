@@ -1,5 +1,6 @@
 // Lab trend charts on the record pages: each <canvas data-lab-trend="ID"> reads its points from the
-// JSON script #ID (json_script), draws the values as a line and shades the reference band.
+// JSON script #ID (json_script), draws the values as a line and shades the reference band; the y axis runs
+// from the data's y_min to y_max.
 (function () {
   "use strict";
 
@@ -25,12 +26,6 @@
     var source = document.getElementById(canvas.dataset.labTrend);
     if (!source || typeof window.Chart === "undefined") { return; }
     var data = JSON.parse(source.textContent);
-    var values = data.values.slice();
-    if (data.low !== null) { values.push(data.low); }
-    if (data.high !== null) { values.push(data.high); }
-    var min = Math.min.apply(null, values);
-    var max = Math.max.apply(null, values);
-    var pad = (max - min) * 0.15 || 1;
     canvas.dataset.drawn = "1";
     new window.Chart(canvas, {
       type: "line",
@@ -44,7 +39,9 @@
       options: {
         animation: false, responsive: true,
         plugins: { legend: { display: false } },
-        scales: { y: { suggestedMin: min - pad, suggestedMax: max + pad } }
+        // The server sets the axis (labs.selectors.Trend.axis_floor): never below zero for a measure that
+        // cannot be negative; Chart.js rounds its ticks outwards from there, never below a floor of zero.
+        scales: { y: { suggestedMin: data.y_min, suggestedMax: data.y_max } }
       },
       plugins: [bandPlugin(data.low, data.high)]
     });

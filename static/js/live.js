@@ -1,5 +1,6 @@
 /* Live updates over websockets. Loaded on every page of a signed-in user, and on the waiting-room screen.
-     <script src="live.js" data-notifications-socket="/ws/notifications/">  the user's socket: navbar badge + toasts
+     <script src="live.js" data-notifications-socket="/ws/notifications/">  the user's socket: navbar badge + toasts;
+                                              each of its frames also fires "live:notification" on document
      <div id="x" data-live-socket="/ws/...">  on each update frame the element is re-fetched from
                                               this page's URL (htmx, #x only) and "live:update" fires on it
    Sockets reconnect with backoff and give up on the close codes that mean "not for you".
@@ -135,6 +136,8 @@
   }
 
   function onNotificationFrame(frame) {
+    /* Other scripts of the page follow the user's socket too (critical_results.js): every frame. */
+    document.dispatchEvent(new CustomEvent("live:notification", { detail: frame }));
     if (frame.type === "notification") {
       if (typeof frame.unread === "number" && window.HealthStack) window.HealthStack.setUnreadCount(frame.unread);
       showToast("Notification", String(frame.title || ""), frame.url ? String(frame.url) : "", "bell");
