@@ -13,7 +13,18 @@ if (BASE_DIR / ".env").is_file():  # a fresh clone has none, and needs none
     environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me")
+# The demo's key is published in .env.example and here: anyone could forge sessions, password reset
+# links and signed values with it. With DEBUG off a process refuses it, and any key that Django's
+# own deploy check (security.W009) calls weak: under 50 characters, under 5 distinct ones, or
+# Django's "django-insecure-" prefix.
+PUBLISHED_SECRET_KEY = "dev-only-insecure-key-change-me"
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=PUBLISHED_SECRET_KEY)
+if not DEBUG and (SECRET_KEY == PUBLISHED_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5
+                  or SECRET_KEY.startswith("django-insecure-")):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is unset, published or weak, and DJANGO_DEBUG is off. Set it to a long random value "
+        "(at least 50 characters), for example: python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+    )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
