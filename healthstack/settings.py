@@ -305,6 +305,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # Request bodies get their own components, so an upload is documented as a file (binary).
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every <int:...> in an API path is an id (healthstack.lookups.MAX_ID): a larger one is a 404.
+    "PATH_CONVERTER_OVERRIDES": {"int": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
     # Several models have a "status": each machine's choices get their own named enum.
     "ENUM_NAME_OVERRIDES": {
         "LabOrderStatusEnum": "labs.models.LabOrder.Status",
