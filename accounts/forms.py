@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from healthstack import mail
 from healthstack.files import IMAGE_KINDS
-from healthstack.forms import CheckedFileField
+from healthstack.forms import CheckedFileField, CheckedUploadsMixin
 
 from .backends import normalize_email_identity
 from .models import DoctorProfile, PatientProfile, User, phone_validator
@@ -19,7 +19,7 @@ from .services import set_password
 
 def photo_field():
     return CheckedFileField(
-        allowed=IMAGE_KINDS, max_mb=settings.IMAGE_UPLOAD_MAX_MB, required=False,
+        allowed=IMAGE_KINDS, max_mb=settings.IMAGE_UPLOAD_MAX_MB, photo=True, required=False,
         help_text=f"JPEG or PNG, up to {settings.IMAGE_UPLOAD_MAX_MB} MB.",
         widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png"}),
     )
@@ -78,7 +78,7 @@ class PatientSignupForm(SignupBaseForm):
         return born
 
 
-class DoctorSignupForm(SignupBaseForm):
+class DoctorSignupForm(CheckedUploadsMixin, SignupBaseForm):
     specialisation = forms.CharField(max_length=120)
     qualifications = forms.CharField(max_length=255, help_text="For example: MBBS, FCPS (Medicine)")
     registration_number = forms.CharField(max_length=40, help_text="Your medical council registration number.")
@@ -98,7 +98,7 @@ class UserDetailsForm(forms.Form):
     phone = forms.CharField(max_length=20, required=False, validators=[phone_validator])
 
 
-class PatientProfileForm(UserDetailsForm):
+class PatientProfileForm(CheckedUploadsMixin, UserDetailsForm):
     date_of_birth = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     sex = forms.ChoiceField(choices=[("", "Prefer not to say")] + PatientProfile.Sex.choices, required=False)
     blood_group = forms.ChoiceField(choices=[("", "Unknown")] + PatientProfile.BloodGroup.choices, required=False)
@@ -113,7 +113,7 @@ class PatientProfileForm(UserDetailsForm):
     clean_date_of_birth = PatientSignupForm.clean_date_of_birth
 
 
-class DoctorProfileForm(UserDetailsForm):
+class DoctorProfileForm(CheckedUploadsMixin, UserDetailsForm):
     specialisation = forms.CharField(max_length=120)
     qualifications = forms.CharField(max_length=255)
     years_of_practice = forms.IntegerField(min_value=0, max_value=70)

@@ -11,6 +11,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from healthstack.api import IdField
 from hospitals.models import Membership
 from hospitals.permissions import HospitalRolePermission
 
@@ -38,7 +39,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
 
 
 class BookingSerializer(serializers.Serializer):
-    membership = serializers.IntegerField(help_text="The doctor's membership id (see /api/v1/doctors/ practices).")
+    membership = IdField(help_text="The doctor's membership id (see /api/v1/doctors/ practices).")
     date = serializers.DateField()
     start_time = serializers.TimeField(format="%H:%M")
     reason = serializers.CharField(max_length=1000)

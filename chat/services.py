@@ -92,7 +92,6 @@ def clean_body(body: str) -> str:
     return body
 
 
-@transaction.atomic
 def post_message(*, conversation: Conversation, sender, body: str = "", attachment=None) -> Message:
     """Save a message from ``sender``; after commit, send it to the room and tell the other person.
 
@@ -100,6 +99,8 @@ def post_message(*, conversation: Conversation, sender, body: str = "", attachme
     MEDICAL_UPLOAD_MAX_MB; images re-encoded). Raises ChatError for a non-participant, an
     empty or too long message, or a file that is not what it claims. A conversation only
     exists for a pair with a care relationship, and that relationship does not lapse.
+    The file is checked before the write transaction begins: decoding an image (or waiting for
+    a turn to) never holds the database's write lock.
     """
     if not conversation.has_participant(sender):
         raise ChatError("You are not part of this conversation.")
@@ -112,6 +113,11 @@ def post_message(*, conversation: Conversation, sender, body: str = "", attachme
             raise ChatError(error.messages[0]) from error
     if not body and checked is None:
         raise ChatError("Write a message or attach a file.")
+    return _save_message(conversation=conversation, sender=sender, body=body, checked=checked)
+
+
+@transaction.atomic
+def _save_message(*, conversation: Conversation, sender, body: str, checked) -> Message:
     message = Message(conversation=conversation, sender=sender, body=body)
     if checked is not None:
         message.attachment = checked.content

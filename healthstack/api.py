@@ -1,4 +1,5 @@
-"""What every /api/v1/ endpoint shares: the JSON body parser, the page size and the text-field input check.
+"""What every /api/v1/ endpoint shares: the JSON body parser, the page size, the id field and the
+text-field input check.
 
 The schema generator is in api_schema.py (DRF loads it lazily; this module is loaded with
 DRF's settings and must not import drf-spectacular).
@@ -6,9 +7,12 @@ DRF's settings and must not import drf-spectacular).
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from rest_framework import serializers
 from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
+
+from .lookups import MAX_ID
 
 
 class ApiPagination(PageNumberPagination):
@@ -16,6 +20,19 @@ class ApiPagination(PageNumberPagination):
 
     def get_page_size(self, request):
         return settings.PAGE_SIZE
+
+
+class IdField(serializers.IntegerField):
+    """An id sent in a body: a whole number from 1 to MAX_ID, the largest an id column holds.
+
+    Every id the API takes is one of these, so a number no row can have is a 400 naming the field
+    before it reaches the database, and the schema gives its minimum and maximum.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
 
 
 class ObjectJSONParser(JSONParser):

@@ -5,13 +5,18 @@ import re
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-_ID = re.compile(r"[1-9][0-9]{0,17}")
+# Every id column is a BigAutoField: a signed 64-bit integer on SQLite and PostgreSQL alike. A larger
+# number names nothing, and handed to the database driver it overflows (SQLite) instead of matching none.
+MAX_ID = 2**63 - 1
+
+_ID = re.compile(r"[1-9][0-9]{0,18}")
 
 
 def parse_id(text) -> int | None:
-    """The positive integer id in ``text`` ("12"), or None for anything else ("abc", "1.5", "-3", "²", "")."""
+    """The id in ``text`` ("12"): a whole number from 1 to MAX_ID, or None for anything else
+    ("abc", "1.5", "-3", "²", "", 2**63)."""
     text = str(text or "").strip()
-    return int(text) if _ID.fullmatch(text) else None
+    return int(text) if _ID.fullmatch(text) and int(text) <= MAX_ID else None
 
 
 def get_by_id_or_404(queryset, text):

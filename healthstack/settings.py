@@ -13,7 +13,18 @@ if (BASE_DIR / ".env").is_file():  # a fresh clone has none, and needs none
     environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me")
+# The demo's key is published in .env.example and here: anyone could forge sessions, password reset
+# links and signed values with it. With DEBUG off a process refuses it, and any key that Django's
+# own deploy check (security.W009) calls weak: under 50 characters, under 5 distinct ones, or
+# Django's "django-insecure-" prefix.
+PUBLISHED_SECRET_KEY = "dev-only-insecure-key-change-me"
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=PUBLISHED_SECRET_KEY)
+if not DEBUG and (SECRET_KEY == PUBLISHED_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5
+                  or SECRET_KEY.startswith("django-insecure-")):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is unset, published or weak, and DJANGO_DEBUG is off. Set it to a long random value "
+        "(at least 50 characters), for example: python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+    )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -213,6 +224,10 @@ PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "
 IMAGE_UPLOAD_MAX_MB = env.int("IMAGE_UPLOAD_MAX_MB", default=2)
 CERTIFICATE_UPLOAD_MAX_MB = env.int("CERTIFICATE_UPLOAD_MAX_MB", default=5)
 MEDICAL_UPLOAD_MAX_MB = env.int("MEDICAL_UPLOAD_MAX_MB", default=5)
+# Images decoded at once in one process (the largest accepted takes about 144 MB while it is), and
+# the seconds an upload waits for a turn before its form says the server is busy (healthstack/files.py).
+IMAGE_DECODE_CONCURRENCY = env.int("IMAGE_DECODE_CONCURRENCY", default=2)
+IMAGE_DECODE_WAIT_SECONDS = env.float("IMAGE_DECODE_WAIT_SECONDS", default=15.0)
 # A request body over MAX_REQUEST_BODY_MB is answered 413 before Django reads it (healthstack/asgi.py);
 # the default fits the largest form: a doctor's application with five certificates and a photo.
 MAX_REQUEST_BODY_MB = env.int("MAX_REQUEST_BODY_MB", default=5 * CERTIFICATE_UPLOAD_MAX_MB + IMAGE_UPLOAD_MAX_MB + 3)
@@ -294,6 +309,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # Request bodies get their own components, so an upload is documented as a file (binary).
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every <int:...> in an API path is an id (healthstack.lookups.MAX_ID): a larger one is a 404.
+    "PATH_CONVERTER_OVERRIDES": {"int": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
     # Several models have a "status": each machine's choices get their own named enum.
     "ENUM_NAME_OVERRIDES": {
         "LabOrderStatusEnum": "labs.models.LabOrder.Status",

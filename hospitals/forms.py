@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.forms import photo_field
 from accounts.models import phone_validator
 from healthstack.files import CERTIFICATE_KINDS
-from healthstack.forms import MultipleCheckedFileField
+from healthstack.forms import CheckedUploadsMixin, MultipleCheckedFileField
 
 from .models import TIME_ZONE_CHOICES, Department, Hospital, Membership, StaffInvitation
 
@@ -38,7 +38,7 @@ def time_zone_choices() -> list:
     return [(_("Common in the region"), likely), (_("All time zones"), rest)]
 
 
-class HospitalForm(forms.Form):
+class HospitalForm(CheckedUploadsMixin, forms.Form):
     name = forms.CharField(max_length=150)
     city = forms.CharField(max_length=80)
     address = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=500)
@@ -75,7 +75,7 @@ class DepartmentChoiceField(forms.ModelChoiceField):
         return obj.name
 
 
-class DoctorApplicationForm(forms.Form):
+class DoctorApplicationForm(CheckedUploadsMixin, forms.Form):
     department = DepartmentChoiceField(queryset=Department.objects.none(), empty_label="Choose a department")
     consultation_fee = forms.DecimalField(min_value=Decimal("0.00"), max_digits=12, decimal_places=2,
                                           initial=Decimal("500.00"), help_text="Proposed fee in BDT; the hospital confirms it.")

@@ -15,6 +15,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from healthstack.api import IdField
 from hospitals.models import Hospital
 
 from . import selectors, services
@@ -142,10 +143,10 @@ class TestIdsField(serializers.ListField):
 
 class OrderRequestSerializer(serializers.Serializer):
     hospital = serializers.SlugField(help_text="The hospital's slug.")
-    tests = TestIdsField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=MAX_TESTS_PER_ORDER,
+    tests = TestIdsField(child=IdField(), min_length=1, max_length=MAX_TESTS_PER_ORDER,
                          help_text="Lab test ids of that hospital.")
-    prescription = serializers.IntegerField(min_value=1, required=False, allow_null=True,
-                                            help_text="One of your issued prescriptions that recommends the tests.")
+    prescription = IdField(required=False, allow_null=True,
+                           help_text="One of your issued prescriptions that recommends the tests.")
 
 
 class LabCancelSerializer(serializers.Serializer):

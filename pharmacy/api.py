@@ -13,6 +13,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from healthstack.api import IdField
 from hospitals.models import Hospital
 
 from . import selectors, services
@@ -69,16 +70,15 @@ class MedicineOrderSerializer(serializers.ModelSerializer):
 
 
 class OrderItemSerializer(serializers.Serializer):
-    medicine = serializers.IntegerField(min_value=1, help_text="A medicine id of this hospital.")
+    medicine = IdField(help_text="A medicine id of this hospital.")
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
 
 
 class PlaceOrderSerializer(serializers.Serializer):
     hospital = serializers.SlugField(help_text="The hospital's slug.")
     items = OrderItemSerializer(many=True, allow_empty=False)
-    prescription = serializers.IntegerField(required=False, allow_null=True, min_value=1,
-                                            help_text="An issued prescription of yours that lists the "
-                                                      "prescription-only medicines.")
+    prescription = IdField(required=False, allow_null=True,
+                           help_text="An issued prescription of yours that lists the prescription-only medicines.")
     delivery = serializers.BooleanField(required=False, default=False)
     delivery_address = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
 

@@ -14,6 +14,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from healthstack.api import IdField
 from hospitals.models import Membership
 from hospitals.permissions import HospitalRolePermission
 
@@ -102,7 +103,7 @@ class DeskOrderSerializer(serializers.ModelSerializer):
 
 
 class DispensedLineSerializer(serializers.Serializer):
-    line = serializers.IntegerField(help_text="An order line's id.")
+    line = IdField(help_text="An order line's id.")
     quantity = serializers.IntegerField(min_value=0, max_value=services.MAX_BATCH_QUANTITY)
 
 

@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from healthstack.files import DOCUMENT_KINDS
-from healthstack.forms import CheckedFileField
+from healthstack.forms import CheckedFileField, CheckedUploadsMixin
 
 from .models import MedicalDocument, PatientClinicalProfile, Prescription, PrescriptionItem
 from .timeline import timeline_kinds
@@ -86,7 +86,7 @@ class ClinicalProfileForm(forms.ModelForm):
         help_texts = {"allergies": "Medicines, foods or other things the patient reacts to."}
 
 
-class MedicalDocumentForm(forms.Form):
+class MedicalDocumentForm(CheckedUploadsMixin, forms.Form):
     title = forms.CharField(max_length=150)
     category = forms.ChoiceField(label="Type", choices=MedicalDocument.Category.choices)
     document_date = forms.DateField(label="Date of the document", widget=DATE_INPUT)

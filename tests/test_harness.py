@@ -37,6 +37,7 @@ def _settings_in_subprocess(expression: str, **env) -> str:
 @pytest.mark.parametrize(("raw", "expected"), [("False", "False"), ("0", "False"), ("True", "True")])
 def test_settings_debug_parses_booleans(raw, expected):
     assert _settings_in_subprocess("settings.DEBUG", DJANGO_DEBUG=raw, DJANGO_DEBUG_TOOLBAR="0",
+                                   DJANGO_SECRET_KEY="harness-secret-key-of-fifty-or-more-characters-0123456789",
                                    SSLCOMMERZ_MODE="sandbox") == expected
 
 

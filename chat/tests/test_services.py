@@ -141,3 +141,23 @@ def test_mark_read_marks_only_the_other_persons_messages(conversation):
     mine.refresh_from_db()
     assert theirs.read_at is not None and mine.read_at is None
     assert services.mark_read(conversation=conversation, reader=conversation.patient) == 0
+
+
+def test_an_attachment_is_decoded_outside_the_write_transaction(conversation, monkeypatch):
+    from django.db import connection
+    from PIL import ImageFile
+
+    outside = len(connection.atomic_blocks)
+    seen = []
+    real_load = ImageFile.ImageFile.load
+
+    def load(image):
+        seen.append(len(connection.atomic_blocks))
+        return real_load(image)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+
+    message = services.post_message(conversation=conversation, sender=conversation.doctor, attachment=png_upload())
+
+    assert message.attachment_kind == "png"
+    assert seen and set(seen) == {outside}

@@ -22,7 +22,8 @@ OWN_PREFIXES = ("DJANGO_", "SSLCOMMERZ_", "SECURE_", "HEALTHSTACK_", "SESSION_",
 
 def _environment(**values) -> dict:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(OWN_PREFIXES)}
-    return {**clean, "DJANGO_SETTINGS_MODULE": "healthstack.settings", "DJANGO_DEBUG_TOOLBAR": "0", **values}
+    return {**clean, "DJANGO_SETTINGS_MODULE": "healthstack.settings", "DJANGO_DEBUG_TOOLBAR": "0",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50), **values}
 
 
 def _run(args, **values) -> subprocess.CompletedProcess:
