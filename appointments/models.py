@@ -232,6 +232,13 @@ class Appointment(PayableAppointment, machine.StatusMachine, models.Model):
     def ends_at(self) -> datetime:
         return datetime.combine(self.date, self.end_time, tzinfo=self.hospital.tz)
 
+    def has_started(self, now: datetime | None = None) -> bool:
+        """Has the slot begun at the hospital (by ``now``, or the clock)? Before it nobody can be a no-show.
+
+        Templates call it without ``now``: ``{% if appointment.has_started %}``.
+        """
+        return (now or timezone.now()) >= self.starts_at
+
     @property
     def slot_minutes(self) -> int:
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
