@@ -182,3 +182,15 @@ class RejectAppointment(DeskMixin, APIView):
         except services.AppointmentError as exc:
             return _error(exc, "reason")
         return Response(AppointmentSerializer(appointment).data)
+
+
+class MarkNoShow(DeskMixin, APIView):
+    """Reception: mark a confirmed appointment's patient as not come; refused before the slot starts."""
+
+    @extend_schema(request=None, responses=AppointmentSerializer)
+    def post(self, request, hospital_slug, pk):
+        try:
+            appointment = services.mark_no_show(appointment=self.desk_appointment(pk), by=request.user)
+        except services.AppointmentError as exc:
+            return _error(exc)
+        return Response(AppointmentSerializer(appointment).data)

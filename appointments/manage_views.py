@@ -179,7 +179,7 @@ def queue(request):
         "page_obj": paginate(
             request,
             mine.on(today).filter(status__in=[Status.CONFIRMED, Status.COMPLETED, Status.NO_SHOW])
-            .select_related("patient").order_by("token_number"),
+            .select_related("patient", "hospital").with_kept().order_by("token_number"),
             per_page=DAY_BOARD_SIZE,
         ),
         "requests": mine.filter(status=Status.REQUESTED, date__gte=today).select_related("patient")

@@ -4,7 +4,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, ExpressionWrapper, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -86,6 +86,15 @@ def _stale_hold(now: datetime) -> Q:
     return Q(status=Appointment.Status.AWAITING_PAYMENT, hold_expires_at__lte=now)
 
 
+def _kept() -> Q:
+    """Completed, or confirmed with the patient arrived at the desk or called in by the doctor (their
+    token reached on that day's queue)."""
+    called = QueueState.objects.filter(membership=OuterRef("membership"), date=OuterRef("date"),
+                                       now_serving__gte=OuterRef("token_number"))
+    Status = Appointment.Status
+    return Q(status=Status.COMPLETED) | (Q(status=Status.CONFIRMED) & (Q(arrived_at__isnull=False) | Q(Exists(called))))
+
+
 class AppointmentQuerySet(ScopedQuerySet):
     def for_patient(self, user):
         return self.filter(patient=user)
@@ -121,6 +130,18 @@ class AppointmentQuerySet(ScopedQuerySet):
             membership__role=Membership.Role.DOCTOR,
             membership__status=Membership.Status.APPROVED,
         ).exclude(hospital__status=Hospital.Status.SUSPENDED)
+
+    def kept(self):
+        """Visits the patient kept: completed, or confirmed and arrived or called in (in consultation).
+
+        Only these take a prescription (records.permissions); a no-show, or anything the hospital
+        never accepted or the patient withdrew, does not.
+        """
+        return self.filter(_kept())
+
+    def with_kept(self):
+        """Annotate ``is_kept``: is this one of the ``kept()`` visits (for pages that list every visit)?"""
+        return self.annotate(is_kept=ExpressionWrapper(_kept(), output_field=models.BooleanField()))
 
     def in_care_of(self, doctor):
         """``in_care()`` appointments with any of ``doctor``'s (a user or a user id) memberships."""
@@ -231,6 +252,13 @@ class Appointment(PayableAppointment, machine.StatusMachine, models.Model):
     @property
     def ends_at(self) -> datetime:
         return datetime.combine(self.date, self.end_time, tzinfo=self.hospital.tz)
+
+    def has_started(self, now: datetime | None = None) -> bool:
+        """Has the slot begun at the hospital (by ``now``, or the clock)? Before it nobody can be a no-show.
+
+        Templates call it without ``now``: ``{% if appointment.has_started %}``.
+        """
+        return (now or timezone.now()) >= self.starts_at
 
     @property
     def slot_minutes(self) -> int:

@@ -14,6 +14,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format, time_format
+from django.utils.translation import gettext
 
 from healthstack.status import locked
 from healthstack.templatetags.money import money
@@ -370,9 +372,18 @@ def complete_appointment(*, appointment: Appointment, by) -> Appointment:
 
 
 @transaction.atomic
-def mark_no_show(*, appointment: Appointment, by) -> Appointment:
-    """confirmed → no_show: the patient did not come."""
+def mark_no_show(*, appointment: Appointment, by, now: datetime | None = None) -> Appointment:
+    """confirmed → no_show: the patient did not come. Notifies the patient.
+
+    Locks the appointment. Raises AppointmentError before the slot's start in the hospital's
+    zone (until then the patient may still come) and for a status that cannot become no_show.
+    """
     appointment = locked(appointment, Appointment.objects.with_people())
+    appointment.check_can_become(Status.NO_SHOW)
+    if not appointment.has_started(now):
+        raise AppointmentError(gettext(
+            "This visit starts at %(time)s on %(day)s; the patient can be marked as a no-show only from then."
+        ) % {"time": time_format(appointment.start_time, "H:i"), "day": date_format(appointment.date, "D j M Y")})
     appointment.transition_to(Status.NO_SHOW, by=by)
     _broadcast(appointment, Status.NO_SHOW)
     _notify_patient(appointment, "appointment_no_show")

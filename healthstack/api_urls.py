@@ -47,6 +47,8 @@ urlpatterns = [
          name="desk-confirm"),
     path("manage/<slug:hospital_slug>/appointments/<int:pk>/reject/", appointments_api.RejectAppointment.as_view(),
          name="desk-reject"),
+    path("manage/<slug:hospital_slug>/appointments/<int:pk>/no-show/", appointments_api.MarkNoShow.as_view(),
+         name="desk-no-show"),
     path("manage/<slug:hospital_slug>/lab/orders/", labs_manage_api.DeskLabOrders.as_view(), name="desk-lab-orders"),
     path("manage/<slug:hospital_slug>/lab/orders/<int:pk>/collect/", labs_manage_api.CollectSample.as_view(),
          name="desk-lab-collect"),

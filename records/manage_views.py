@@ -29,7 +29,13 @@ from .models import AccessLog, Prescription
 from .pages import pdf_response, timeline_context
 from .prescription_parts import PartsRefused, detail_parts, editor_parts, save_parts
 from .sections import record_sections_for
-from .permissions import can_view_record, care_appointments, doctor_memberships, patients_in_care
+from .permissions import (
+    can_view_record,
+    care_appointments,
+    doctor_memberships,
+    patients_in_care,
+    prescription_visit_problem,
+)
 from .selectors import (
     REVISIONS_SHOWN,
     ClinicalProfileView,
@@ -105,6 +111,10 @@ def patient_detail(request, patient_id):
     patient = _patient_in_care(request, patient_id)
     record = _read_record(request, patient, label="Health record")
     clinical = record.clinical_profile()
+    visits_here = list(
+        Appointment.objects.for_hospital(request.hospital).for_membership(request.membership)
+        .filter(patient=patient).with_kept().order_by("-date", "-start_time")[:5]
+    )
     return render(request, "records/manage/patient_detail.html", {
         **timeline_context(request, patient, scope=record.scope, draft_author=request.membership),
         "patient": patient,
@@ -114,10 +124,9 @@ def patient_detail(request, patient_id):
         "clinical_form": _clinical_form(clinical),
         "revisions": record.profile_revisions[:REVISIONS_SHOWN],
         "record_sections": record_sections_for(record, request.user),
-        "appointments_here": list(
-            Appointment.objects.for_hospital(request.hospital).for_membership(request.membership)
-            .filter(patient=patient).order_by("-date", "-start_time")[:5]
-        ),
+        "appointments_here": visits_here,
+        # "Write prescription" is for the latest of these the patient kept (none: a prescription of no visit).
+        "prescribe_visit": next((visit for visit in visits_here if visit.is_kept), None),
     })
 
 
@@ -191,6 +200,10 @@ def prescription_new(request):
     if request.GET.get("appointment"):
         mine = Appointment.objects.for_hospital(request.hospital).for_membership(request.membership)
         appointment = get_by_id_or_404(mine.filter(patient=patient), request.GET["appointment"])
+        problem = prescription_visit_problem(appointment)
+        if problem:
+            messages.error(request, problem)
+            return redirect("clinical:patient", request.hospital.slug, patient.pk)
     record = _read_record(request, patient, label="Health record (writing a prescription)")
     form = PrescriptionForm(request.POST or None)
     formset = item_formset(request.POST or None)

@@ -1,13 +1,16 @@
 import hashlib
-from datetime import UTC
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from appointments.models import Appointment
 from healthstack import status as machine
 from healthstack.files import private_storage
+from healthstack.localtime import hospital_localtime, local_stamp
 from healthstack.models import DocumentCode
 from hospitals.models import Hospital, Membership
 
@@ -147,10 +150,29 @@ class Prescription(machine.StatusMachine, models.Model):
         return self.membership.user.doctor_profile
 
     @property
+    def number(self) -> str:
+        """The prescription's reference as people read it: RX-000123 (a correction, a new row, has its own)."""
+        return f"RX-{self.pk:06d}"
+
+    @property
+    def written_at(self) -> datetime:
+        """When it was issued (a draft: when it was started)."""
+        return self.issued_at or self.created_at
+
+    @property
+    def title(self) -> str:
+        """What pages and the PDF call it, in the active language: "Prescription RX-000123 of 4 Dec 2026, 09:45".
+
+        The time is the issuing hospital's (two of one day differ by number and time); reads ``hospital``.
+        """
+        when = date_format(hospital_localtime(self.written_at, self.hospital), "j M Y, H:i")
+        return gettext("Prescription %(number)s of %(when)s") % {"number": self.number, "when": when}
+
+    @property
     def label(self) -> str:
-        """A short name with no clinical text, for the access log and lists."""
-        when = self.issued_at or self.created_at
-        return f"Prescription v{self.version} of {when:%d %b %Y}"
+        """A short name with no clinical text, stored in the access log: its number and the hospital's time."""
+        label = f"Prescription {self.number} of {local_stamp(self.written_at, self.hospital, '%d %b %Y %H:%M')}"
+        return label if self.version == 1 else f"{label} (version {self.version})"
 
     def cannot_become_message(self, status: str) -> str:
         return f"A {self.get_status_display().lower()} prescription cannot become {self.Status(status).label.lower()}."

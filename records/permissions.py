@@ -36,6 +36,7 @@ record pages, document downloads, prescriptions, the API and chat (``chat.permis
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext
 
 from appointments.models import Appointment
 from hospitals.models import Membership
@@ -83,6 +84,24 @@ def has_care_relationship(doctor_user, patient_user) -> bool:
     if not (doctor_user and doctor_user.is_authenticated and patient_user):
         return False
     return care_appointments(doctor_user).filter(patient=patient_user).exists()
+
+
+def prescription_visit_problem(appointment) -> str | None:
+    """Why no prescription may be linked to ``appointment``, or None when one may. One query.
+
+    A prescription belongs to a visit the patient kept (arrived, called in or completed:
+    ``AppointmentQuerySet.kept()``) within the care relationship (``in_care()``): never to a
+    request the hospital rejected, a booking cancelled, expired or unpaid, or a no-show.
+    """
+    if Appointment.objects.in_care().kept().filter(pk=appointment.pk).exists():
+        return None
+    if appointment.status == Appointment.Status.CONFIRMED:
+        return gettext("A prescription can be written only for a visit the patient kept (arrived, called in or "
+                       "completed); this patient has not arrived or been called in yet.")
+    if appointment.status == Appointment.Status.COMPLETED:  # kept, but the doctor or hospital is no longer active
+        return gettext("A prescription can be written only for a visit within your care of this patient.")
+    return gettext("A prescription can be written only for a visit the patient kept (arrived, called in or "
+                   "completed); this visit is %(status)s.") % {"status": appointment.get_status_display().lower()}
 
 
 def _sharing_consent(patient_user) -> bool:

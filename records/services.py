@@ -28,7 +28,7 @@ from .models import (
     PrescriptionItem,
     RecordsError,
 )
-from .permissions import record_scope
+from .permissions import prescription_visit_problem, record_scope
 from .selectors import RecordView
 
 logger = logging.getLogger(__name__)
@@ -200,13 +200,17 @@ def _replace_items(prescription: Prescription, items: list[dict]) -> None:
 def create_prescription(*, membership, patient, appointment=None, items: list[dict], **fields) -> Prescription:
     """Save a new draft prescription by ``membership`` (a doctor) for ``patient``.
 
-    Raises RecordsError when the doctor has no care relationship with the patient or the
-    appointment is not theirs with this patient.
+    Raises RecordsError when the doctor has no care relationship with the patient, the
+    appointment is not theirs with this patient, or it is not a visit the patient kept
+    (``records.permissions.prescription_visit_problem``).
     """
     if record_scope(membership.user, patient, hospital=membership.hospital) is None:
         raise RecordAccessDenied("No such patient record.")
     if appointment is not None and (appointment.membership_id != membership.pk or appointment.patient_id != patient.pk):
         raise RecordAccessDenied("That appointment is not one of yours with this patient.")
+    problem = prescription_visit_problem(appointment) if appointment is not None else None
+    if problem:
+        raise RecordsError(problem)
     prescription = Prescription.objects.create(
         hospital=membership.hospital, membership=membership, patient=patient, appointment=appointment,
         **{name: fields.get(name) for name in PRESCRIPTION_FIELDS if name in fields},

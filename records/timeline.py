@@ -13,10 +13,10 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Prefetch, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from appointments.models import Appointment
+from healthstack.localtime import local_date
 from hospitals.models import Hospital
 
 from .models import MedicalDocument, Prescription, PrescriptionItem
@@ -90,7 +90,7 @@ def _prescriptions(patient, *, scope, hospital_id=None, draft_author=None):
     prescriptions = prescriptions.filter(visible).prefetch_related(
         Prefetch("items", queryset=PrescriptionItem.objects.order_by("position", "id"))
     ).select_related("correction")
-    return [TimelineEntry("prescription", timezone.localdate(p.issued_at or p.created_at), p.hospital, p)
+    return [TimelineEntry("prescription", local_date(p.written_at, p.hospital), p.hospital, p)
             for p in prescriptions[:PER_KIND_LIMIT]]
 
 

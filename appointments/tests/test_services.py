@@ -178,7 +178,7 @@ def _run(target, appointment, *, patient, staff):
         Status.REJECTED: lambda: services.reject_appointment(appointment=appointment, by=staff, reason="Doctor away"),
         Status.CANCELLED: lambda: services.cancel_appointment(appointment=appointment, by=patient, reason="Better"),
         Status.COMPLETED: lambda: services.complete_appointment(appointment=appointment, by=staff),
-        Status.NO_SHOW: lambda: services.mark_no_show(appointment=appointment, by=staff),
+        Status.NO_SHOW: lambda: services.mark_no_show(appointment=appointment, by=staff, now=appointment.starts_at),
         Status.EXPIRED: lambda: services.expire_appointment(appointment=appointment),
     }
     return calls[target]()

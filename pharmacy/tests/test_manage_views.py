@@ -495,6 +495,7 @@ def test_opening_the_orders_prescription_is_access_logged(desk, hospital, patien
 
     page = desk.get(url("order-prescription", hospital, order.pk)).content.decode()
     assert "Fever" in page and "Amoxicillin" in page
+    assert f"Prescription {prescription.number} of " in page  # its number and time tell it from another that day
     log = AccessLog.objects.get(patient=patient)
     assert (log.accessor, log.hospital, log.object_type, log.object_id) == (
         pharmacist, hospital, AccessLog.ObjectType.PRESCRIPTION, prescription.pk)

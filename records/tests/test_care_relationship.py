@@ -44,7 +44,7 @@ def _walk(patient, membership, day, moves, *, receptionist):
         elif move == "complete":
             services.complete_appointment(appointment=appointment, by=membership.user)
         elif move == "no_show":
-            services.mark_no_show(appointment=appointment, by=membership.user)
+            services.mark_no_show(appointment=appointment, by=membership.user, now=appointment.starts_at)
     appointment.refresh_from_db()
     return appointment
 

@@ -223,4 +223,4 @@ def test_pdf_is_named_and_dated_with_the_issue_day_at_the_hospital(draft, doctor
     response = client_for(patient).get(f"/me/records/prescriptions/{issued.pk}/pdf/")
     assert f'filename="prescription-2026-11-30-{issued.pk}-v1.pdf"' in response["Content-Disposition"]
     text = _pdf_text(issued)
-    assert "Date 30 November 2026" in text and "30 November 2026, 01:18" in text
+    assert f"Prescription no. {issued.number}\n30 November 2026, 01:18" in text and "Issued 30 November 2026, 01:18" in text

@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from appointments.slots import local_now
@@ -36,7 +37,8 @@ def _shot(page, name):
 def test_prescribed_medicine_bought_paid_prepared_ready_live_and_collected(new_context, doctor_membership, patient,
                                                                            hospital):
     today = local_now(hospital).date()
-    AppointmentFactory(membership=doctor_membership, patient=patient, date=today, status="confirmed", token_number=1)
+    AppointmentFactory(membership=doctor_membership, patient=patient, date=today, status="confirmed", token_number=1,
+                       arrived_at=timezone.now())
     pharmacist = MembershipFactory(hospital=hospital, role="pharmacist", user__full_name="Habib Chowdhury").user
     azithromycin = MedicineFactory(hospital=hospital, generic_name="Azithromycin", brand_name="Zimax",
                                    strength="500 mg", unit_price=Decimal("45.00"), prescription_only=True,

@@ -19,6 +19,8 @@ def test_doctor_prescribes_from_the_queue_and_the_patient_verifies_it(new_contex
     doctor_page = new_context(user=doctor_membership.user).new_page()
     doctor_page.on("dialog", lambda dialog: dialog.accept())
     doctor_page.goto(f"/manage/{hospital.slug}/queue/")
+    expect(doctor_page.get_by_role("link", name="Write prescription")).to_have_count(0)  # not called in yet
+    doctor_page.get_by_role("button", name="Call next").click()
     doctor_page.get_by_role("link", name="Write prescription").click()
     expect(doctor_page.get_by_role("heading", name="New prescription")).to_be_visible()
     doctor_page.get_by_label("Diagnosis").fill("Acute viral fever")
