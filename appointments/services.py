@@ -376,10 +376,13 @@ def mark_no_show(*, appointment: Appointment, by, now: datetime | None = None) -
     """confirmed → no_show: the patient did not come. Notifies the patient.
 
     Locks the appointment. Raises AppointmentError before the slot's start in the hospital's
-    zone (until then the patient may still come) and for a status that cannot become no_show.
+    zone (until then the patient may still come), once the patient has been marked arrived, and
+    for a status that cannot become no_show.
     """
     appointment = locked(appointment, Appointment.objects.with_people())
     appointment.check_can_become(Status.NO_SHOW)
+    if appointment.arrived_at is not None:
+        raise AppointmentError(gettext("The patient has arrived for this visit, so it cannot be marked as a no-show."))
     if not appointment.has_started(now):
         raise AppointmentError(gettext(
             "This visit starts at %(time)s on %(day)s; the patient can be marked as a no-show only from then."

@@ -165,3 +165,24 @@ def test_api_no_show_of_another_hospitals_visit_is_a_404(visit, other_hospital):
         assert _api_no_show(other_hospital, visit, outsider).status_code == 404
     visit.refresh_from_db()
     assert visit.status == Status.CONFIRMED
+
+
+def test_a_patient_who_arrived_is_not_a_no_show(visit, receptionist, patient, client):
+    visit.arrived_at = DHAKA_STARTS_AT_UTC - timedelta(minutes=5)
+    visit.save(update_fields=["arrived_at"])
+
+    with pytest.raises(services.AppointmentError) as refused:
+        services.mark_no_show(appointment=visit, by=receptionist, now=DHAKA_STARTS_AT_UTC + timedelta(minutes=30))
+
+    assert "has arrived" in str(refused.value)
+    visit.refresh_from_db()
+    assert visit.status == Status.CONFIRMED
+    assert not Notification.objects.filter(user=patient).exists()
+
+
+def test_reception_board_offers_no_no_show_for_a_patient_who_arrived(visit, hospital, receptionist, client_for):
+    visit.arrived_at = DHAKA_STARTS_AT_UTC - timedelta(minutes=5)
+    visit.save(update_fields=["arrived_at"])
+    with time_machine.travel(DHAKA_STARTS_AT_UTC + timedelta(minutes=30), tick=False):
+        page = _board(client_for(receptionist), hospital)
+    assert "Ayesha Rahman" in page and _no_show_url(hospital, visit) not in page
