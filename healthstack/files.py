@@ -29,7 +29,7 @@ from django.utils.deconstruct import deconstructible
 from django.utils.formats import number_format
 from django.utils.functional import LazyObject
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 PDF, JPEG, PNG, DOC, DOCX = "pdf", "jpeg", "png", "doc", "docx"
 IMAGE_KINDS = frozenset({JPEG, PNG})
@@ -185,6 +185,9 @@ def _reencode_image(data: bytes, kind: str, *, photo: bool = False) -> bytes:
                     image.thumbnail((PHOTO_SIDE, PHOTO_SIDE))
                 else:
                     image.load()
+                # A phone stores a photo sideways and says so in EXIF; EXIF is dropped below, so turn
+                # the pixels the way the person held the phone first.
+                image = ImageOps.exif_transpose(image)
                 if kind == JPEG and image.mode != "RGB":
                     image = image.convert("RGB")
                 elif image.mode not in ("RGB", "RGBA", "L", "LA", "P"):

@@ -237,3 +237,19 @@ def test_every_form_with_a_checked_upload_decodes_it_only_when_the_rest_is_valid
     assert {form.__name__ for form in with_uploads} >= {"DoctorSignupForm", "PatientProfileForm", "DoctorProfileForm",
                                                         "HospitalForm", "DoctorApplicationForm", "MedicalDocumentForm"}
     assert [form.__name__ for form in with_uploads if not issubclass(form, CheckedUploadsMixin)] == []
+
+
+@pytest.mark.parametrize("photo, kinds", [(True, IMAGE_KINDS), (False, DOCUMENT_KINDS)])
+def test_a_phone_picture_taken_upright_is_stored_upright(photo, kinds):
+    # Phones save the sensor's landscape pixels and an EXIF Orientation of 6 ("turn 90° clockwise");
+    # the stored file drops EXIF, so the turn must be in its pixels.
+    buffer = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.new("RGB", (800, 600), "teal").save(buffer, format="JPEG", exif=exif.tobytes())
+
+    checked = check_upload(SimpleUploadedFile("me.jpg", buffer.getvalue()), allowed=kinds, max_mb=2, photo=photo)
+
+    with Image.open(io.BytesIO(checked.content.read())) as stored:
+        assert stored.height > stored.width
+        assert 0x0112 not in stored.getexif()
