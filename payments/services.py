@@ -63,6 +63,9 @@ def _new_tran_id() -> str:
     return "HS" + secrets.token_hex(8).upper()
 
 
+MISMATCH_ALERT_EVERY = timedelta(hours=1)
+
+
 def _event(payment: Payment, kind: str, *, source: str = "", note: str = "", by=None, amount=None,
            data: dict | None = None) -> PaymentEvent:
     """Log what is not a status move (status moves log themselves through ``transition_to``)."""
@@ -71,11 +74,13 @@ def _event(payment: Payment, kind: str, *, source: str = "", note: str = "", by=
     )
 
 
-def _reject(source: str, tran_id: str, reason: str, payment: Payment | None = None) -> None:
+def _reject(source: str, tran_id: str, reason: str, payment: Payment | None = None, *,
+            mismatch: bool = False) -> None:
     """Log a callback that proves nothing, keep a trace on the payment, and raise PaymentRejected."""
     logger.warning("payments: %s callback rejected for tran_id=%r: %s", source, tran_id[:40], reason)
     if payment is not None:
-        _event(payment, PaymentEvent.Kind.REJECTED, source=source, note=reason)
+        _event(payment, PaymentEvent.Kind.REJECTED, source=source, note=reason,
+               data={"mismatch": True} if mismatch else None)
     raise PaymentRejected(reason)
 
 
@@ -83,8 +88,20 @@ def _reject_mismatch(source: str, payment: Payment, reason: str) -> None:
     """Refuse a signed notice or validation answer whose money or store is not ``payment``'s; email the operators.
 
     Only the gateway or someone holding the store password can sign such a notice, so a person
-    must look: the email names the payment, what it is and what the callback said.
+    must look: the email names the payment, what it is and what the callback said. One email
+    an hour per payment: whoever holds the password could otherwise fill the operators' inbox;
+    every refusal is still logged on the payment.
     """
+    alerted_lately = payment.events.filter(
+        kind=PaymentEvent.Kind.REJECTED, data__mismatch=True,
+        at__gte=timezone.now() - MISMATCH_ALERT_EVERY,
+    ).exists()
+    if not alerted_lately:
+        _alert_mismatch(source, payment, reason)
+    _reject(source, payment.tran_id, reason, payment, mismatch=True)
+
+
+def _alert_mismatch(source: str, payment: Payment, reason: str) -> None:
     mail.alert_operators(
         subject=gettext("HealthStack: a payment callback for %(tran_id)s disagrees with the payment")
         % {"tran_id": payment.tran_id},
@@ -99,7 +116,6 @@ def _reject_mismatch(source: str, payment: Payment, reason: str) -> None:
            "amount": f"{payment.amount:.2f}", "currency": payment.currency, "status": payment.status},
         about="payment_mismatch",
     )
-    _reject(source, payment.tran_id, reason, payment)
 
 
 def _notice_mismatch(fields: dict[str, str], payment: Payment) -> str:

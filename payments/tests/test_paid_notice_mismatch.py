@@ -5,12 +5,15 @@ password (or the gateway is wrong): it is refused as a fresh one would be, logge
 payment, and the operators are emailed. The IPN is posted over real HTTP to the live server.
 """
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 import requests
+import time_machine
 from django.contrib.messages import get_messages
 from django.urls import reverse
+from django.utils import timezone
 
 from healthstack.models import OutgoingEmail
 from payments.gateway import SUCCESS_SIGNED_FIELDS, sign
@@ -58,7 +61,8 @@ def test_notice_for_a_paid_val_id_with_another_amount_or_currency_is_refused_and
     shown = [str(message) for message in get_messages(returned.wsgi_request)]
     assert any("could not confirm" in text for text in shown) and not any("received" in text for text in shown)
     assert payment.events.filter(kind=PaymentEvent.Kind.REJECTED).count() == 2
-    assert OutgoingEmail.objects.filter(to=operator.email, about=ALERT).count() == 2
+    # One email an hour per payment: the second refusal is on the payment's log, not in the inbox.
+    assert OutgoingEmail.objects.filter(to=operator.email, about=ALERT).count() == 1
 
 
 def test_genuine_repeat_of_a_paid_notice_is_still_answered_ok_without_an_alert(sandbox, payable, patient, operator):
@@ -105,3 +109,19 @@ def test_multi_currency_notice_is_compared_on_what_was_asked(sent, asked, refuse
     reason = _notice_mismatch(fields, Payment(currency="USD", amount=Decimal("10.00")))
 
     assert bool(reason) is refused and (not refused or "differs" in reason)
+
+
+def test_a_stream_of_forged_notices_emails_the_operators_once_an_hour(sandbox, payable, patient, operator, settings):
+    payment = start(payable, patient)
+    notice = settle(payment)
+    assert ipn_over_http(sandbox, notice).status_code == 200
+    forged = resign({**notice, "amount": "1.00"}, SUCCESS_SIGNED_FIELDS, settings.SSLCOMMERZ_STORE_PASSWORD)
+
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        for _ in range(5):
+            assert post("ipn", forged).status_code == 400
+        clock.shift(timedelta(minutes=61))
+        assert post("ipn", forged).status_code == 400
+
+    assert payment.events.filter(kind=PaymentEvent.Kind.REJECTED).count() == 6
+    assert OutgoingEmail.objects.filter(to=operator.email, about=ALERT).count() == 2
