@@ -7,8 +7,10 @@ from django.db import connection
 from django.urls import reverse
 
 from accounts.models import PatientProfile, User
+from healthstack.models import OutgoingEmail
 from hospitals.demo import DEMO_PASSWORD, OPERATOR_EMAIL, PENDING_DOCTOR, seed
 from hospitals.models import Department, DoctorCertificate, Hospital, Membership
+from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +93,10 @@ def test_seed_demo_prints_logins_table(seeded_demo, capsys):
     out = capsys.readouterr().out
     assert "admin@dhaka-central.test" in out and DEMO_PASSWORD in out
     assert len(out.splitlines()) <= 25
+
+
+def test_seed_demo_leaves_no_email_to_send(seeded_demo):
+    # The demo's bookings, reports and orders told their people in the app...
+    assert Notification.objects.filter(user__email="patient1@healthstack.test").exists()
+    # ...but their addresses are made up: no email is written, so a first `make run` prints none.
+    assert not OutgoingEmail.objects.exists()
