@@ -144,3 +144,11 @@ def test_debug_toolbar_is_off_in_the_demo_unless_asked_for(asked, shown):
     env = {"DJANGO_DEBUG": "1", **({"DJANGO_DEBUG_TOOLBAR": asked} if asked else {})}
 
     assert _setting("settings.DEBUG_TOOLBAR", **env) == shown
+
+
+def test_the_console_email_backend_of_the_demo_summarises_attachments():
+    console = _setting("settings.EMAIL_BACKEND", EMAIL_URL="consolemail://")
+    smtp = _setting("settings.EMAIL_BACKEND", EMAIL_URL="smtp://mail.example:25")
+
+    assert console == "healthstack.console_email.EmailBackend"
+    assert smtp == "django.core.mail.backends.smtp.EmailBackend"
