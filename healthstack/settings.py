@@ -309,7 +309,9 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # Local time with its offset: the zone is TIME_ZONE (Django sets it), the same as honcho's prefix.
+    "formatters": {"plain": {"()": "healthstack.log.LocalTimeFormatter",
+                             "format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "filters": {"client_errors_on_one_line": {"()": "healthstack.log.ClientErrorsOnOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
