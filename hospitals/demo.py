@@ -378,7 +378,7 @@ def seed_hospitals(ctx: DemoContext) -> None:
         _hospital(ctx, seed, approve_by=operator)
         ctx.add_login("Hospital admin", seed.short_name, staff_email(seed, Role.ADMIN), featured=True)
     _hospital(ctx, PENDING_HOSPITAL, approve_by=None)
-    ctx.add_login("Admin · awaiting approval", PENDING_HOSPITAL.short_name,
+    ctx.add_login("Hospital admin · awaiting approval", PENDING_HOSPITAL.short_name,
                   staff_email(PENDING_HOSPITAL, Role.ADMIN), featured=True)
 
 
