@@ -1,6 +1,7 @@
 """Logging pieces named in settings.LOGGING."""
 
 import logging
+from datetime import datetime
 
 
 class ClientErrorsOnOneLine(logging.Filter):
@@ -17,3 +18,15 @@ class ClientErrorsOnOneLine(logging.Filter):
             record.exc_info = None
             record.exc_text = None
         return True
+
+
+class LocalTimeFormatter(logging.Formatter):
+    """Stamp a line with the local time and its offset: ``2026-12-04 22:07:07.961+06:00``.
+
+    Django sets the process's zone to TIME_ZONE, so Daphne's access lines and these already
+    agree; `make run` gives honcho the same zone, so its prefix does too. The offset tells a
+    reader which zone that is, whatever the machine's own clock says.
+    """
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return datetime.fromtimestamp(record.created).astimezone().isoformat(sep=" ", timespec="milliseconds")

@@ -11,10 +11,15 @@ run out and the every-minute sweep (``deliver_due_emails``) sends it then.
 
 Attachments are named, not carried: ``("receipt", payment_pk)``. Each app registers a renderer
 for its kind (``register_attachment``) and the PDF is made in the task, not in the request.
+
+Made-up data writes no email: ``seed_demo`` runs inside ``emails_suppressed()``, so the demo's
+bookings and reports store their notifications and leave nothing in the outbox to send.
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -30,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 Attachment = tuple[str, bytes, str]  # filename, content, mimetype
 _RENDERERS: dict[str, Callable[[int], Attachment]] = {}
+_suppressed: ContextVar[bool] = ContextVar("healthstack_emails_suppressed", default=False)
 
 
 class UnknownAttachment(KeyError):
@@ -43,9 +49,25 @@ def register_attachment(kind: str, render: Callable[[int], Attachment]) -> None:
     _RENDERERS[kind] = render
 
 
+@contextmanager
+def emails_suppressed() -> Iterator[None]:
+    """Inside the block ``queue_email()`` writes no email, so none is ever sent.
+
+    For data that is made up (``seed_demo``): its addresses reach nobody, and a console backend
+    would print every one of them over the terminal of a first ``make run``. Only the code that
+    runs inside the block (this thread or task) is affected, never another request.
+    """
+    token = _suppressed.set(True)
+    try:
+        yield
+    finally:
+        _suppressed.reset(token)
+
+
 def queue_email(*, to: str, subject: str, text: str, html: str = "", attachments=(), about: str = "",
-                now: datetime | None = None) -> OutgoingEmail:
-    """Store an email to send after the current transaction commits; return it.
+                now: datetime | None = None) -> OutgoingEmail | None:
+    """Store an email to send after the current transaction commits; return it (None inside
+    ``emails_suppressed()``, which writes nothing).
 
     ``attachments`` is a sequence of (kind, ref) pairs with a registered renderer; an unknown
     kind raises UnknownAttachment here, in the caller, not later in the task.
@@ -53,6 +75,8 @@ def queue_email(*, to: str, subject: str, text: str, html: str = "", attachments
     for kind, _ref in attachments:
         if kind not in _RENDERERS:
             raise UnknownAttachment(kind)
+    if _suppressed.get():
+        return None
     now = now or timezone.now()
     email = OutgoingEmail.objects.create(
         to=to, subject=subject[:300], text=text, html=html, attachments=[[kind, ref] for kind, ref in attachments],

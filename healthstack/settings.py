@@ -238,6 +238,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# consolemail:// prints each email in the terminal: ours prints an attachment as one line (name,
+# type, size) where Django's own console backend would print its base64.
+if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend":
+    EMAIL_BACKEND = "healthstack.console_email.EmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="HealthStack <no-reply@healthstack.local>")
 # The outbox (healthstack/mail.py): seconds before a mail server that does not answer counts as
 # down; the pause after a failed attempt doubles from the base up to the maximum; after the last
@@ -322,7 +326,9 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # Local time with its offset: the zone is TIME_ZONE (Django sets it), the same as honcho's prefix.
+    "formatters": {"plain": {"()": "healthstack.log.LocalTimeFormatter",
+                             "format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "filters": {"client_errors_on_one_line": {"()": "healthstack.log.ClientErrorsOnOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

@@ -19,12 +19,12 @@ from typing import Any
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.test.utils import override_settings
 from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User
 from accounts.services import register_doctor, register_patient
+from healthstack import mail
 from healthstack.files import CERTIFICATE_KINDS, check_upload
 
 from .models import Department, Hospital, Membership
@@ -378,7 +378,7 @@ def seed_hospitals(ctx: DemoContext) -> None:
         _hospital(ctx, seed, approve_by=operator)
         ctx.add_login("Hospital admin", seed.short_name, staff_email(seed, Role.ADMIN), featured=True)
     _hospital(ctx, PENDING_HOSPITAL, approve_by=None)
-    ctx.add_login("Admin · awaiting approval", PENDING_HOSPITAL.short_name,
+    ctx.add_login("Hospital admin · awaiting approval", PENDING_HOSPITAL.short_name,
                   staff_email(PENDING_HOSPITAL, Role.ADMIN), featured=True)
 
 
@@ -509,11 +509,12 @@ def optional_steps() -> Iterator[Step]:
 def seed(ctx: DemoContext | None = None) -> DemoContext:
     """Run every step (ours, then the optional apps') in one transaction; return the filled context.
 
-    Notifications are stored, but no email is sent: the demo addresses are ``.test`` and
-    the console backend would bury the logins table under them.
+    Notifications are stored, but no email is written (``healthstack.mail.emails_suppressed``):
+    the demo addresses are ``.test``, and the task consumer of ``make run`` would print every
+    one of them over the logins table and the newcomer's own emails.
     """
     ctx = ctx or DemoContext()
-    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"), transaction.atomic():
+    with mail.emails_suppressed(), transaction.atomic():
         for step in [*STEPS, *optional_steps()]:
             step(ctx)
     return ctx

@@ -4,9 +4,10 @@ Every approved demo hospital gets a catalogue of common tests with real units, a
 ranges and prices in BDT. Dhaka Central Hospital's lab gets orders in every state: one awaiting
 payment (its payment attempt was abandoned), one paid awaiting its sample, one in progress,
 reported ones with high values, and a critical result awaiting the ordering doctor's
-acknowledgement; the first demo patient has HbA1c results over the past year at two hospitals
-for the trend chart. Dates count back from the moment the demo is seeded; every order goes
-through the services. Each part is skipped when it is already there.
+acknowledgement (long enough that the admins were alerted); the first demo patient has HbA1c
+results over the past year at two hospitals for the trend chart. Dates count back from the
+moment the demo is seeded; every order goes through the services. Each part is skipped when it
+is already there.
 """
 
 from datetime import datetime, timedelta
@@ -283,6 +284,9 @@ def seed_lab_orders(ctx: DemoContext) -> None:
         # Collected at -2:40, typed at -1:40, verified at -0:40: reported before now, never after.
         _report(critical, worker, {"Haemoglobin": "6.2", "Haematocrit (PCV)": "21"},
                 when=now - timedelta(hours=2, minutes=40))
+        # Forty minutes without the doctor's acknowledgement: the admins have been alerted, in the app
+        # only (seed_demo writes no email), rather than by the consumer's first sweep after `make run`.
+        services.escalate_unacknowledged_criticals(now=now)
 
 
 HBA1C_YEAR = [(360, "8.4", DHAKA), (250, "7.8", PORT_CITY), (130, "7.1", DHAKA), (20, "6.6", DHAKA)]

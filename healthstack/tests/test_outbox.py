@@ -140,3 +140,19 @@ def test_the_operator_sees_attempts_in_the_admin_and_sends_a_failed_email_again(
     email.refresh_from_db()
     assert email.status == OutgoingEmail.Status.SENT
     assert len(django_mail.outbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_made_up_data_written_while_emails_are_suppressed_leaves_nothing_to_send():
+    with mail.emails_suppressed(), transaction.atomic():
+        assert _queue() is None
+        # A bug stays loud even here: an attachment nobody can render is still refused.
+        with pytest.raises(mail.UnknownAttachment):
+            _queue(attachments=[("no_such_kind", 1)])
+    assert OutgoingEmail.objects.count() == 0
+    assert mail.deliver_due_emails(now=T0 + timedelta(hours=1)) == {}
+    assert django_mail.outbox == []
+
+    with transaction.atomic():
+        _queue()
+    assert [message.subject for message in django_mail.outbox] == ["Your visit"]

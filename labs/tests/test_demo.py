@@ -1,11 +1,17 @@
 """The demo's laboratory: a catalogue at every approved hospital, orders in every state, a critical result
 awaiting its doctor, an HbA1c trend; seeding again adds nothing."""
 
-import pytest
+from datetime import timedelta
 
+import pytest
+from django.utils import timezone
+
+from healthstack.models import OutgoingEmail
 from hospitals.demo import DHAKA, patient_email, seed
 from labs import selectors
 from labs.models import LabOrder, LabReport, LabResult, LabTest
+from labs.services import escalate_unacknowledged_criticals
+from notifications.models import Notification
 from payments.models import Payment
 
 pytestmark = pytest.mark.django_db
@@ -50,3 +56,11 @@ def test_the_demo_records_nothing_in_the_future(seeded_demo):
     assert not LabReport.objects.filter(verified_at__gt=now).exists()
     # Every email the demo wrote is due: none waits for a time that has not come.
     assert not OutgoingEmail.objects.filter(next_attempt_at__gt=now).exists()
+
+
+def test_the_demo_critical_was_escalated_when_seeded_so_the_first_sweep_emails_no_admin(seeded_demo):
+    # Forty minutes unacknowledged when seeded: the admins were told then, in the app.
+    assert Notification.objects.filter(event="lab_critical_escalated", user__email="admin@dhaka-central.test").exists()
+    # So the consumer's first five-minute sweep after `make run` has nobody to email.
+    assert escalate_unacknowledged_criticals(now=timezone.now() + timedelta(minutes=5)) == 0
+    assert not OutgoingEmail.objects.exists()

@@ -24,18 +24,22 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {detail}."))
         else:
             self.stdout.write(self.style.SUCCESS("Demo data already in place; nothing changed."))
+        # Every login: first those the README's table lists, then the other hospitals' staff and the
+        # other doctors and patients.
         featured = [login for login in ctx.logins if login.featured]
-        rows = [("Role", "Hospital", "Email", "Password")]
-        rows += [(login.role, login.hospital, login.email, ctx.password) for login in featured]
-        widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        others = [login for login in ctx.logins if not login.featured]
+        header = ("Role", "Hospital", "Email", "Password")
+        groups = [[(login.role, login.hospital, login.email, ctx.password) for login in group]
+                  for group in (featured, others) if group]
+        widths = [max(len(row[i]) for row in [header, *(row for rows in groups for row in rows)]) for i in range(4)]
         rule = "-+-".join("-" * width for width in widths)
-        for n, row in enumerate(rows):
-            self.stdout.write(" | ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
-            if n == 0:
-                self.stdout.write(rule)
-        rest = [login.role.split(" ")[0] for login in ctx.logins if not login.featured]
-        doctors, patients = rest.count("Doctor"), rest.count("Patient")
-        self.stdout.write(
-            f"… and {doctors} more doctors, {len(rest) - doctors - patients} more staff and {patients} more "
-            f"patients, all with the same password."
-        )
+        self.stdout.write(self._row(header, widths))
+        for rows in groups:
+            self.stdout.write(rule)
+            for row in rows:
+                self.stdout.write(self._row(row, widths))
+        self.stdout.write(f"{len(ctx.logins)} demo logins, all with the password {ctx.password}.")
+
+    @staticmethod
+    def _row(cells: tuple[str, ...], widths: list[int]) -> str:
+        return " | ".join(cell.ljust(width) for cell, width in zip(cells, widths)).rstrip()
