@@ -204,6 +204,21 @@ def revoke_api_tokens(*, user: User, digest: str | None = None) -> int:
 
 
 @transaction.atomic
+def end_sessions(*, user_ids) -> int:
+    """Sign these users out everywhere at once: every web session and every API token; return how many users.
+
+    Their sessions stop at their next request (a session's signature includes
+    ``User.session_token``, given a new random value here), their tokens are deleted. One
+    UPDATE and one DELETE, however many users and sessions; no row is locked. A person who
+    works at several hospitals is signed out of all of them and logs in again.
+    """
+    ids = list(user_ids)
+    User.objects.filter(pk__in=ids).update(session_token=secrets.token_hex(16))
+    ApiToken.objects.filter(user_id__in=ids).delete()
+    return len(ids)
+
+
+@transaction.atomic
 def set_password(*, user: User, password: str) -> User:
     """Give the user a new password (change or reset) and end every API token they had.
 

@@ -101,6 +101,7 @@ def test_operator_approves_and_suspends_in_django_admin(client_for, hospital_adm
     hospital.refresh_from_db()
     assert hospital.status == "suspended"
     assert client.get(reverse("hospitals:hospital-detail", args=[hospital.slug])).status_code == 404
+    hospital_admin.refresh_from_db()  # a new sign-in, after the suspension ended the old sessions
     assert client_for(hospital_admin).get(reverse("manage:dashboard", args=[hospital.slug])).status_code == 404
 
 
