@@ -27,7 +27,7 @@ from .forms import (
     PatientSignupForm,
     SetPasswordForm,
 )
-from .models import ApiToken, User
+from .models import ApiToken, PatientProfile, User
 
 
 class LoginView(auth_views.LoginView):
@@ -115,8 +115,11 @@ def profile(request):
     user = request.user
     if user.is_doctor:
         profile_obj, form_class = user.doctor_profile, DoctorProfileForm
-    else:
+    elif request.method == "POST":
         profile_obj, form_class = services.ensure_patient_profile(user=user), PatientProfileForm
+    else:  # staff who are not patients yet: an empty form; saving it makes their patient profile
+        profile_obj = getattr(user, "patient_profile", None) or PatientProfile(user=user)
+        form_class = PatientProfileForm
     initial = {"full_name": user.full_name, "phone": user.phone}
     initial.update({name: getattr(profile_obj, name) for name in form_class.profile_fields})
     form = form_class(request.POST or None, request.FILES or None, initial=initial)
