@@ -181,6 +181,11 @@ AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "healthstack.views.lockout"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# How many reverse proxies (nginx, a load balancer) stand in front of Daphne and append to
+# X-Forwarded-For. 0: the client is REMOTE_ADDR and the header is ignored. The lockout and the
+# email rate limits count per client address (healthstack.clientaddress).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "healthstack.clientaddress.client_address"
 
 STAFF_IDLE_TIMEOUT_MINUTES = env.int("STAFF_IDLE_TIMEOUT_MINUTES", default=30)
 
