@@ -6,11 +6,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.tokens import default_token_generator
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
+from django.utils.encoding import force_bytes
+from django.utils.http import urlencode, urlsafe_base64_encode
 
 from healthstack import mail
 from healthstack.files import CheckedUpload
@@ -117,6 +119,41 @@ def sign_up(*, register, email: str, password: str, next_url: str = "", **fields
         "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
     })
     return user
+
+
+def request_password_reset(*, email: str) -> None:
+    """Ask for a reset link to ``email``, doing the same work whether or not it has an account.
+
+    The request only queues ``accounts.tasks.password_reset_task``; the task looks the account
+    up and emails the link (``send_password_reset``), so the answer takes as long either way.
+    If the queue is down the work is done here instead (and logged).
+    """
+    from .tasks import password_reset_task  # the tasks module imports this one
+
+    email = normalize_email_identity(email)
+    try:
+        password_reset_task(email)
+    except Exception:
+        logger.warning("could not queue a password reset; sending it in the request", exc_info=True)
+        send_password_reset(email=email)
+
+
+@transaction.atomic
+def send_password_reset(*, email: str) -> int:
+    """Email a link to choose a new password to the active account with ``email``, if there is one.
+
+    Returns how many were sent (0 or 1). An account without a usable password (made by the
+    operator to never log in) gets none. The link is built on SITE_URL, valid
+    PASSWORD_RESET_TIMEOUT, and stops working once the password changes.
+    """
+    email = normalize_email_identity(email)
+    users = [user for user in User.objects.filter(email__iexact=email, is_active=True) if user.has_usable_password()]
+    for user in users:
+        url = reverse("accounts:password-reset-confirm", kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user),
+        })
+        send_account_email(user=user, template="password_reset", context={"url": url})
+    return len(users)
 
 
 @transaction.atomic

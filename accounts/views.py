@@ -170,12 +170,15 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    """Ask for a reset link: the same answer, after the same work, whether or not the address has an account."""
+
     form_class = PasswordResetForm
     template_name = "accounts/password_reset.html"
-    email_template_name = "emails/password_reset.txt"
-    html_email_template_name = "emails/password_reset.html"
-    subject_template_name = "emails/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password-reset-done")
+
+    def form_valid(self, form):
+        services.request_password_reset(email=form.cleaned_data["email"])
+        return redirect(self.success_url)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
