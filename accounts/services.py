@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlencode, urlsafe_base64_encode
+from django.utils.translation import ngettext
 
-from healthstack import mail
+from healthstack import mail, ratelimit
 from healthstack.files import CheckedUpload
 
 from .backends import normalize_email_identity
@@ -28,6 +29,35 @@ logger = logging.getLogger(__name__)
 
 class AccountError(Exception):
     """An account change that is not allowed; the message is shown to the user."""
+
+
+class TooManyEmails(AccountError):
+    """More sign-up or password-reset emails were asked for than the limits allow; the message says when to retry."""
+
+
+def count_account_email(*, kind: str, email: str, client: str, now: datetime | None = None) -> None:
+    """Count one ``kind`` email ("signup", "password_reset") asked for ``email`` from the ``client`` address.
+
+    Raises TooManyEmails once either count is over its limit in the current window
+    (ACCOUNT_EMAILS_PER_ADDRESS, ACCOUNT_EMAILS_PER_CLIENT per ACCOUNT_EMAILS_WINDOW_MINUTES).
+    An address is counted whether or not it has an account, so the refusal reveals nothing.
+    """
+    instant = (now or timezone.now()).timestamp()
+    window = settings.ACCOUNT_EMAILS_WINDOW_MINUTES * 60
+    uses = [
+        ratelimit.count_use(scope=f"{kind}-address", key=normalize_email_identity(email),
+                            limit=settings.ACCOUNT_EMAILS_PER_ADDRESS, window_seconds=window, now=instant),
+        ratelimit.count_use(scope=f"{kind}-client", key=client or "unknown",
+                            limit=settings.ACCOUNT_EMAILS_PER_CLIENT, window_seconds=window, now=instant),
+    ]
+    refused = [use for use in uses if not use.allowed]
+    if refused:
+        minutes = max(1, -(-max(use.retry_after for use in refused) // 60))
+        raise TooManyEmails(ngettext(
+            "Too many emails were asked for this address or from your connection; try again in %(minutes)d minute.",
+            "Too many emails were asked for this address or from your connection; try again in %(minutes)d minutes.",
+            minutes,
+        ) % {"minutes": minutes})
 
 
 def new_patient_number() -> str:
@@ -85,7 +115,7 @@ def send_account_email(*, user: User, template: str, context: dict) -> None:
 
 
 @transaction.atomic
-def sign_up(*, register, email: str, password: str, next_url: str = "", **fields) -> User | None:
+def sign_up(*, register, email: str, password: str, client: str, next_url: str = "", **fields) -> User | None:
     """Self sign-up that tells nobody but the mailbox owner whether the email had an account.
 
     ``register`` is ``register_patient`` or ``register_doctor``. A new email gets an inactive
@@ -95,9 +125,11 @@ def sign_up(*, register, email: str, password: str, next_url: str = "", **fields
     confirm either. Returns the new user, or None; the caller shows the same page either way.
     ``next_url`` (already checked to be on this site) rides on the confirmation link, so the
     person lands where they were going once confirmed.
-    Raises AccountError for a doctor registration number already in use.
+    Raises TooManyEmails past the sign-up email limits for the address or the ``client`` address
+    (``count_account_email``), and AccountError for a doctor registration number already in use.
     """
     email = normalize_email_identity(email)
+    count_account_email(kind="signup", email=email, client=client)
     existing = User.objects.select_for_update().filter(email__iexact=email).first()
     if existing is not None and not existing.awaiting_email_confirmation:
         make_password(password)
@@ -121,16 +153,18 @@ def sign_up(*, register, email: str, password: str, next_url: str = "", **fields
     return user
 
 
-def request_password_reset(*, email: str) -> None:
+def request_password_reset(*, email: str, client: str) -> None:
     """Ask for a reset link to ``email``, doing the same work whether or not it has an account.
 
     The request only queues ``accounts.tasks.password_reset_task``; the task looks the account
     up and emails the link (``send_password_reset``), so the answer takes as long either way.
-    If the queue is down the work is done here instead (and logged).
+    If the queue is down the work is done here instead (and logged). Raises TooManyEmails past
+    the limits for the address or the ``client`` address, alike for every address.
     """
     from .tasks import password_reset_task  # the tasks module imports this one
 
     email = normalize_email_identity(email)
+    count_account_email(kind="password_reset", email=email, client=client)
     try:
         password_reset_task(email)
     except Exception:

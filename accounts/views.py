@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from healthstack.clientaddress import client_address
 from healthstack.pages import paginate
 
 from . import services
@@ -56,7 +57,10 @@ def _signup(request, form_class, register, template):
         data["password"] = data.pop("password1")
         data.pop("password2")
         try:
-            services.sign_up(register=register, next_url=next_url, **data)
+            services.sign_up(register=register, next_url=next_url, client=client_address(request), **data)
+        except services.TooManyEmails as exc:
+            form.add_error(None, str(exc))
+            return render(request, template, {"form": form, "next": next_url}, status=429)
         except services.AccountError as exc:
             form.add_error(None, str(exc))
         else:
@@ -177,7 +181,11 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("accounts:password-reset-done")
 
     def form_valid(self, form):
-        services.request_password_reset(email=form.cleaned_data["email"])
+        try:
+            services.request_password_reset(email=form.cleaned_data["email"], client=client_address(self.request))
+        except services.TooManyEmails as exc:
+            form.add_error(None, str(exc))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
         return redirect(self.success_url)
 
 
