@@ -11,7 +11,7 @@ from healthstack.files import IMAGE_KINDS
 from healthstack.forms import CheckedFileField
 
 from .backends import normalize_email_identity
-from .models import DoctorProfile, PatientProfile, User, phone_validator
+from .models import PatientProfile, User, phone_validator
 from .services import set_password
 
 
@@ -85,10 +85,8 @@ class DoctorSignupForm(SignupBaseForm):
     photo = photo_field()
 
     def clean_registration_number(self):
-        number = self.cleaned_data["registration_number"].strip()
-        if DoctorProfile.objects.filter(registration_number__iexact=number).exists():
-            raise ValidationError("A doctor with this registration number is already registered.")
-        return number
+        # Whether the number is registered is never said here: the sign-up service emails the applicant.
+        return self.cleaned_data["registration_number"].strip()
 
 
 class UserDetailsForm(forms.Form):

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlencode, urlsafe_base64_encode
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 
 from healthstack import mail, ratelimit
 from healthstack.files import CheckedUpload
@@ -60,6 +60,14 @@ def count_account_email(*, kind: str, email: str, client: str, now: datetime | N
         ) % {"minutes": minutes})
 
 
+class RegistrationNumberTaken(AccountError):
+    """A doctor profile already holds this registration number."""
+
+    def __init__(self, registration_number: str, holder: "DoctorProfile"):
+        super().__init__(gettext("A doctor with this registration number is already registered."))
+        self.registration_number, self.holder = registration_number, holder
+
+
 def new_patient_number() -> str:
     while True:
         number = "P" + "".join(secrets.choice("0123456789") for _ in range(8))
@@ -89,9 +97,14 @@ def register_patient(*, email: str, password: str, full_name: str, phone: str = 
 @transaction.atomic
 def register_doctor(*, email: str, password: str, full_name: str, phone: str = "", confirmed: bool = True,
                     photo: CheckedUpload | None = None, **profile) -> User:
-    """Create a user with a doctor profile; the doctor then applies to hospitals."""
-    if DoctorProfile.objects.filter(registration_number__iexact=profile["registration_number"]).exists():
-        raise AccountError("A doctor with this registration number is already registered.")
+    """Create a user with a doctor profile; the doctor then applies to hospitals.
+
+    Raises RegistrationNumberTaken if a doctor already holds the registration number (any case).
+    """
+    number = profile["registration_number"]
+    holder = DoctorProfile.objects.select_related("user").filter(registration_number__iexact=number).first()
+    if holder is not None:
+        raise RegistrationNumberTaken(number, holder)
     user = _create_user(email=email, password=password, full_name=full_name, phone=phone, confirmed=confirmed)
     doctor = DoctorProfile(user=user, **profile)
     if photo:
@@ -125,8 +138,11 @@ def sign_up(*, register, email: str, password: str, client: str, next_url: str =
     confirm either. Returns the new user, or None; the caller shows the same page either way.
     ``next_url`` (already checked to be on this site) rides on the confirmation link, so the
     person lands where they were going once confirmed.
+    A doctor registration number that another account holds is answered the same way: no
+    account is made, the mailbox gets a note saying so (and how to reach the account that has
+    it), and the operators are told, as it may be someone else's number (``_number_taken``).
     Raises TooManyEmails past the sign-up email limits for the address or the ``client`` address
-    (``count_account_email``), and AccountError for a doctor registration number already in use.
+    (``count_account_email``).
     """
     email = normalize_email_identity(email)
     count_account_email(kind="signup", email=email, client=client)
@@ -141,7 +157,11 @@ def sign_up(*, register, email: str, password: str, client: str, next_url: str =
     try:
         with transaction.atomic():
             user = register(email=email, password=password, confirmed=False, **fields)
-    except IntegrityError:  # the same email signing up twice at once: the other request answers it
+    except RegistrationNumberTaken as taken:
+        make_password(password)  # the work a new account costs, so the answer takes as long
+        _number_taken(email=email, full_name=fields.get("full_name", ""), taken=taken)
+        return None
+    except IntegrityError:  # the same email (or number) signing up twice at once: the other request answers it
         return None
     confirm_url = reverse("accounts:signup-confirm", args=confirmation_path_args(user))
     if next_url:
@@ -188,6 +208,23 @@ def send_password_reset(*, email: str) -> int:
         })
         send_account_email(user=user, template="password_reset", context={"url": url})
     return len(users)
+
+
+def _number_taken(*, email: str, full_name: str, taken: RegistrationNumberTaken) -> None:
+    """Tell a doctor sign-up's mailbox that its registration number is held already, and the operators."""
+    applicant = User(email=email, full_name=full_name.strip())  # not saved: only the email is addressed to it
+    send_account_email(user=applicant, template="signup_number_taken", context={
+        "registration_number": taken.registration_number, "url": reverse("accounts:password-reset"),
+    })
+    mail.alert_operators(
+        subject=gettext("A doctor sign-up gave a registration number already registered"),
+        text=gettext("%(applicant)s asked for a doctor account with the registration number %(number)s, which "
+                     "the account of %(holder)s holds. No account was made; the applicant was told by email. "
+                     "If the number is the applicant's, check the account that holds it.") % {
+            "applicant": email, "number": taken.registration_number, "holder": taken.holder.user.email,
+        },
+        about="signup_number_taken",
+    )
 
 
 @transaction.atomic
