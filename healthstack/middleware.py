@@ -14,8 +14,9 @@ STAMP_EVERY_SECONDS = 60
 class StaffIdleTimeoutMiddleware:
     """End a hospital staff member's session after STAFF_IDLE_TIMEOUT_MINUTES idle.
 
-    The clock starts with the first staff page of a session. A live page's own refreshes (header ``X-Live-Refresh``, sent by static/js/live.js) are
-    not activity: a reception board left open must still time out.
+    The clock starts with the first staff page of a session. A live page's own refreshes
+    (header ``X-Live-Refresh``, sent by static/js/live.js) are not activity: a reception board
+    left open must still time out.
     """
 
     def __init__(self, get_response):

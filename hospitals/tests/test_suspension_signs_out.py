@@ -2,7 +2,6 @@
 
 import pytest
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from accounts.tests.factories import PatientFactory, UserFactory
 from accounts.tests.test_api_tokens import assert_refused, log_in, profile_with
