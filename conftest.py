@@ -105,6 +105,14 @@ def _test_media_roots(harness_dir):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    # The cache holds rate-limit counts (healthstack.ratelimit): no test inherits another's.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(request, settings):
     # Argon2 costs ~50 ms a user. A live server keeps settings.py's hashers, so the
     # passwords the test writes can be checked by the server process.

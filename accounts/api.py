@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from healthstack.api import text_fields
+from healthstack.clientaddress import client_address
 
 from . import services
 from .forms import PatientProfileForm, PatientSignupForm
@@ -87,12 +88,13 @@ class RegisterView(APIView):
     The answer is 202 with the same message whether or not the email already has an account,
     so the API does not reveal who is registered: a new address gets a confirmation link by
     email, an address with an account gets a note telling its owner how to log in. After
-    confirming, log in at /api/v1/auth/login/ for a token.
+    confirming, log in at /api/v1/auth/login/ for a token. Past the sign-up email limits (per
+    address and per client) the answer is 429, its detail saying when to try again.
     """
 
     permission_classes = [AllowAny]
 
-    @extend_schema(request=RegisterSerializer, responses={202: SignupSentSerializer})
+    @extend_schema(request=RegisterSerializer, responses={202: SignupSentSerializer, 429: SignupSentSerializer})
     def post(self, request):
         data = text_fields(request.data, REGISTER_FIELDS)
         form = PatientSignupForm({
@@ -109,7 +111,10 @@ class RegisterView(APIView):
         cleaned = dict(form.cleaned_data)
         cleaned["password"] = cleaned.pop("password1")
         cleaned.pop("password2")
-        services.sign_up(register=services.register_patient, **cleaned)
+        try:
+            services.sign_up(register=services.register_patient, client=client_address(request), **cleaned)
+        except services.TooManyEmails as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
         return Response({"detail": _("Check your email: open the link we sent to finish signing up, "
                                      "then log in for a token.")},
                         status=status.HTTP_202_ACCEPTED)

@@ -4,16 +4,14 @@ from django.contrib.auth import password_validation
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from healthstack import mail
 from healthstack.files import IMAGE_KINDS
 from healthstack.forms import CheckedFileField, CheckedUploadsMixin
 
 from .backends import normalize_email_identity
-from .models import DoctorProfile, PatientProfile, User, phone_validator
+from .models import PatientProfile, User, phone_validator
 from .services import set_password
 
 
@@ -87,10 +85,8 @@ class DoctorSignupForm(CheckedUploadsMixin, SignupBaseForm):
     photo = photo_field()
 
     def clean_registration_number(self):
-        number = self.cleaned_data["registration_number"].strip()
-        if DoctorProfile.objects.filter(registration_number__iexact=number).exists():
-            raise ValidationError("A doctor with this registration number is already registered.")
-        return number
+        # Whether the number is registered is never said here: the sign-up service emails the applicant.
+        return self.cleaned_data["registration_number"].strip()
 
 
 class UserDetailsForm(forms.Form):
@@ -147,14 +143,9 @@ class PasswordChangeForm(SetPasswordForm, auth_forms.PasswordChangeForm):
     """Change a known password; saving ends the user's API tokens."""
 
 
-class PasswordResetForm(auth_forms.PasswordResetForm):
+class PasswordResetForm(forms.Form):
+    email = forms.EmailField(label=_("Email"), max_length=254,
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
     def clean_email(self):
         return normalize_email_identity(self.cleaned_data["email"])
-
-    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
-                  html_email_template_name=None):
-        """The reset link goes through the outbox like every email (healthstack.mail), not inside the request."""
-        subject = "".join(render_to_string(subject_template_name, context).splitlines())
-        html = render_to_string(html_email_template_name, context) if html_email_template_name else ""
-        mail.queue_email(to=to_email, subject=subject, text=render_to_string(email_template_name, context),
-                         html=html, about="password_reset")

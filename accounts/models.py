@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from knox.models import AbstractAuthToken, AuthTokenManager
 
 phone_validator = RegexValidator(
@@ -45,6 +46,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False, help_text="Signed up but has not opened the confirmation link yet (inactive until then)."
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    session_token = models.CharField(
+        max_length=32, blank=True, editable=False,
+        help_text="Part of every web session's signature: a new value ends all of this person's sessions.",
+    )
 
     objects = UserManager()
 
@@ -63,6 +68,16 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django signs a session with a hash of the password, so a new password ends the other
+        # sessions; ``session_token`` joins it, so ending every session is one column write
+        # (accounts.services.end_sessions). Until it is first set the hash is Django's own.
+        password_hash = super()._get_session_auth_hash(secret=secret)
+        if not self.session_token:
+            return password_hash
+        return salted_hmac("accounts.User.session_token", f"{password_hash}{self.session_token}",
+                           secret=secret, algorithm="sha256").hexdigest()
 
     @property
     def is_patient(self) -> bool:

@@ -6,13 +6,16 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.tokens import default_token_generator
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
+from django.utils.encoding import force_bytes
+from django.utils.http import urlencode, urlsafe_base64_encode
+from django.utils.translation import gettext, ngettext
 
-from healthstack import mail
+from healthstack import mail, ratelimit
 from healthstack.files import CheckedUpload
 
 from .backends import normalize_email_identity
@@ -26,6 +29,43 @@ logger = logging.getLogger(__name__)
 
 class AccountError(Exception):
     """An account change that is not allowed; the message is shown to the user."""
+
+
+class TooManyEmails(AccountError):
+    """More sign-up or password-reset emails were asked for than the limits allow; the message says when to retry."""
+
+
+def count_account_email(*, kind: str, email: str, client: str, now: datetime | None = None) -> None:
+    """Count one ``kind`` email ("signup", "password_reset") asked for ``email`` from the ``client`` address.
+
+    Raises TooManyEmails once either count is over its limit in the current window
+    (ACCOUNT_EMAILS_PER_ADDRESS, ACCOUNT_EMAILS_PER_CLIENT per ACCOUNT_EMAILS_WINDOW_MINUTES).
+    An address is counted whether or not it has an account, so the refusal reveals nothing.
+    """
+    instant = (now or timezone.now()).timestamp()
+    window = settings.ACCOUNT_EMAILS_WINDOW_MINUTES * 60
+    uses = [
+        ratelimit.count_use(scope=f"{kind}-address", key=normalize_email_identity(email),
+                            limit=settings.ACCOUNT_EMAILS_PER_ADDRESS, window_seconds=window, now=instant),
+        ratelimit.count_use(scope=f"{kind}-client", key=client or "unknown",
+                            limit=settings.ACCOUNT_EMAILS_PER_CLIENT, window_seconds=window, now=instant),
+    ]
+    refused = [use for use in uses if not use.allowed]
+    if refused:
+        minutes = max(1, -(-max(use.retry_after for use in refused) // 60))
+        raise TooManyEmails(ngettext(
+            "Too many emails were asked for this address or from your connection; try again in %(minutes)d minute.",
+            "Too many emails were asked for this address or from your connection; try again in %(minutes)d minutes.",
+            minutes,
+        ) % {"minutes": minutes})
+
+
+class RegistrationNumberTaken(AccountError):
+    """A doctor profile already holds this registration number."""
+
+    def __init__(self, registration_number: str, holder: "DoctorProfile"):
+        super().__init__(gettext("A doctor with this registration number is already registered."))
+        self.registration_number, self.holder = registration_number, holder
 
 
 def new_patient_number() -> str:
@@ -57,9 +97,14 @@ def register_patient(*, email: str, password: str, full_name: str, phone: str = 
 @transaction.atomic
 def register_doctor(*, email: str, password: str, full_name: str, phone: str = "", confirmed: bool = True,
                     photo: CheckedUpload | None = None, **profile) -> User:
-    """Create a user with a doctor profile; the doctor then applies to hospitals."""
-    if DoctorProfile.objects.filter(registration_number__iexact=profile["registration_number"]).exists():
-        raise AccountError("A doctor with this registration number is already registered.")
+    """Create a user with a doctor profile; the doctor then applies to hospitals.
+
+    Raises RegistrationNumberTaken if a doctor already holds the registration number (any case).
+    """
+    number = profile["registration_number"]
+    holder = DoctorProfile.objects.select_related("user").filter(registration_number__iexact=number).first()
+    if holder is not None:
+        raise RegistrationNumberTaken(number, holder)
     user = _create_user(email=email, password=password, full_name=full_name, phone=phone, confirmed=confirmed)
     doctor = DoctorProfile(user=user, **profile)
     if photo:
@@ -83,7 +128,7 @@ def send_account_email(*, user: User, template: str, context: dict) -> None:
 
 
 @transaction.atomic
-def sign_up(*, register, email: str, password: str, next_url: str = "", **fields) -> User | None:
+def sign_up(*, register, email: str, password: str, client: str, next_url: str = "", **fields) -> User | None:
     """Self sign-up that tells nobody but the mailbox owner whether the email had an account.
 
     ``register`` is ``register_patient`` or ``register_doctor``. A new email gets an inactive
@@ -93,9 +138,14 @@ def sign_up(*, register, email: str, password: str, next_url: str = "", **fields
     confirm either. Returns the new user, or None; the caller shows the same page either way.
     ``next_url`` (already checked to be on this site) rides on the confirmation link, so the
     person lands where they were going once confirmed.
-    Raises AccountError for a doctor registration number already in use.
+    A doctor registration number that another account holds is answered the same way: no
+    account is made, the mailbox gets a note saying so (and how to reach the account that has
+    it), and the operators are told, as it may be someone else's number (``_number_taken``).
+    Raises TooManyEmails past the sign-up email limits for the address or the ``client`` address
+    (``count_account_email``).
     """
     email = normalize_email_identity(email)
+    count_account_email(kind="signup", email=email, client=client)
     existing = User.objects.select_for_update().filter(email__iexact=email).first()
     if existing is not None and not existing.awaiting_email_confirmation:
         make_password(password)
@@ -107,7 +157,11 @@ def sign_up(*, register, email: str, password: str, next_url: str = "", **fields
     try:
         with transaction.atomic():
             user = register(email=email, password=password, confirmed=False, **fields)
-    except IntegrityError:  # the same email signing up twice at once: the other request answers it
+    except RegistrationNumberTaken as taken:
+        make_password(password)  # the work a new account costs, so the answer takes as long
+        _number_taken(email=email, full_name=fields.get("full_name", ""), taken=taken)
+        return None
+    except IntegrityError:  # the same email (or number) signing up twice at once: the other request answers it
         return None
     confirm_url = reverse("accounts:signup-confirm", args=confirmation_path_args(user))
     if next_url:
@@ -117,6 +171,60 @@ def sign_up(*, register, email: str, password: str, next_url: str = "", **fields
         "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
     })
     return user
+
+
+def request_password_reset(*, email: str, client: str) -> None:
+    """Ask for a reset link to ``email``, doing the same work whether or not it has an account.
+
+    The request only queues ``accounts.tasks.password_reset_task``; the task looks the account
+    up and emails the link (``send_password_reset``), so the answer takes as long either way.
+    If the queue is down the work is done here instead (and logged). Raises TooManyEmails past
+    the limits for the address or the ``client`` address, alike for every address.
+    """
+    from .tasks import password_reset_task  # the tasks module imports this one
+
+    email = normalize_email_identity(email)
+    count_account_email(kind="password_reset", email=email, client=client)
+    try:
+        password_reset_task(email)
+    except Exception:
+        logger.warning("could not queue a password reset; sending it in the request", exc_info=True)
+        send_password_reset(email=email)
+
+
+@transaction.atomic
+def send_password_reset(*, email: str) -> int:
+    """Email a link to choose a new password to the active account with ``email``, if there is one.
+
+    Returns how many were sent (0 or 1). An account without a usable password (made by the
+    operator to never log in) gets none. The link is built on SITE_URL, valid
+    PASSWORD_RESET_TIMEOUT, and stops working once the password changes.
+    """
+    email = normalize_email_identity(email)
+    users = [user for user in User.objects.filter(email__iexact=email, is_active=True) if user.has_usable_password()]
+    for user in users:
+        url = reverse("accounts:password-reset-confirm", kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user),
+        })
+        send_account_email(user=user, template="password_reset", context={"url": url})
+    return len(users)
+
+
+def _number_taken(*, email: str, full_name: str, taken: RegistrationNumberTaken) -> None:
+    """Tell a doctor sign-up's mailbox that its registration number is held already, and the operators."""
+    applicant = User(email=email, full_name=full_name.strip())  # not saved: only the email is addressed to it
+    send_account_email(user=applicant, template="signup_number_taken", context={
+        "registration_number": taken.registration_number, "url": reverse("accounts:password-reset"),
+    })
+    mail.alert_operators(
+        subject=gettext("A doctor sign-up gave a registration number already registered"),
+        text=gettext("%(applicant)s asked for a doctor account with the registration number %(number)s, which "
+                     "the account of %(holder)s holds. No account was made; the applicant was told by email. "
+                     "If the number is the applicant's, check the account that holds it.") % {
+            "applicant": email, "number": taken.registration_number, "holder": taken.holder.user.email,
+        },
+        about="signup_number_taken",
+    )
 
 
 @transaction.atomic
@@ -201,6 +309,21 @@ def revoke_api_tokens(*, user: User, digest: str | None = None) -> int:
     if digest is not None:
         tokens = tokens.filter(digest=digest)
     return tokens.delete()[0]
+
+
+@transaction.atomic
+def end_sessions(*, user_ids) -> int:
+    """Sign these users out everywhere at once: every web session and every API token; return how many users.
+
+    Their sessions stop at their next request (a session's signature includes
+    ``User.session_token``, given a new random value here), their tokens are deleted. One
+    UPDATE and one DELETE, however many users and sessions; no row is locked. A person who
+    works at several hospitals is signed out of all of them and logs in again.
+    """
+    ids = list(user_ids)
+    User.objects.filter(pk__in=ids).update(session_token=secrets.token_hex(16))
+    ApiToken.objects.filter(user_id__in=ids).delete()
+    return len(ids)
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from healthstack.clientaddress import client_address
 from healthstack.pages import paginate
 
 from . import services
@@ -27,7 +28,7 @@ from .forms import (
     PatientSignupForm,
     SetPasswordForm,
 )
-from .models import ApiToken, User
+from .models import ApiToken, PatientProfile, User
 
 
 class LoginView(auth_views.LoginView):
@@ -56,7 +57,10 @@ def _signup(request, form_class, register, template):
         data["password"] = data.pop("password1")
         data.pop("password2")
         try:
-            services.sign_up(register=register, next_url=next_url, **data)
+            services.sign_up(register=register, next_url=next_url, client=client_address(request), **data)
+        except services.TooManyEmails as exc:
+            form.add_error(None, str(exc))
+            return render(request, template, {"form": form, "next": next_url}, status=429)
         except services.AccountError as exc:
             form.add_error(None, str(exc))
         else:
@@ -115,8 +119,11 @@ def profile(request):
     user = request.user
     if user.is_doctor:
         profile_obj, form_class = user.doctor_profile, DoctorProfileForm
-    else:
+    elif request.method == "POST":
         profile_obj, form_class = services.ensure_patient_profile(user=user), PatientProfileForm
+    else:  # staff who are not patients yet: an empty form; saving it makes their patient profile
+        profile_obj = getattr(user, "patient_profile", None) or PatientProfile(user=user)
+        form_class = PatientProfileForm
     initial = {"full_name": user.full_name, "phone": user.phone}
     initial.update({name: getattr(profile_obj, name) for name in form_class.profile_fields})
     form = form_class(request.POST or None, request.FILES or None, initial=initial)
@@ -167,12 +174,19 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    """Ask for a reset link: the same answer, after the same work, whether or not the address has an account."""
+
     form_class = PasswordResetForm
     template_name = "accounts/password_reset.html"
-    email_template_name = "emails/password_reset.txt"
-    html_email_template_name = "emails/password_reset.html"
-    subject_template_name = "emails/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password-reset-done")
+
+    def form_valid(self, form):
+        try:
+            services.request_password_reset(email=form.cleaned_data["email"], client=client_address(self.request))
+        except services.TooManyEmails as exc:
+            form.add_error(None, str(exc))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return redirect(self.success_url)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

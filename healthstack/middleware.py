@@ -15,17 +15,18 @@ STAMP_EVERY_SECONDS = 60
 class StaffIdleTimeoutMiddleware:
     """End a hospital staff member's session after STAFF_IDLE_TIMEOUT_MINUTES idle.
 
-    A live page's own refreshes (header ``X-Live-Refresh``, sent by static/js/live.js) are
-    not activity: a reception board left open must still time out.
+    The clock starts with the first staff page of a session. A live page's own refreshes
+    (header ``X-Live-Refresh``, sent by static/js/live.js) are not activity: a reception board
+    left open must still time out.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        now = time.time()
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and request.session.get("is_hospital_staff"):
-            now = time.time()
             last = request.session.get(SESSION_KEY)
             if last is not None and now - last > settings.STAFF_IDLE_TIMEOUT_MINUTES * 60:
                 logout(request)
@@ -35,7 +36,13 @@ class StaffIdleTimeoutMiddleware:
             stale = last is None or now - last > STAMP_EVERY_SECONDS
             if stale and not request.headers.get("X-Live-Refresh"):
                 request.session[SESSION_KEY] = now
-        return self.get_response(request)
+        response = self.get_response(request)
+        # The staff guard marks the session during the view of its first staff page: the clock
+        # starts there, or one desk page left open would never time out.
+        session = getattr(request, "session", None)
+        if session is not None and session.get("is_hospital_staff") and SESSION_KEY not in session:
+            session[SESSION_KEY] = now
+        return response
 
 
 CSP = (

@@ -192,6 +192,16 @@ AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "healthstack.views.lockout"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# How many reverse proxies (nginx, a load balancer) stand in front of Daphne and append to
+# X-Forwarded-For. 0: the client is REMOTE_ADDR and the header is ignored. The lockout and the
+# email rate limits count per client address (healthstack.clientaddress).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "healthstack.clientaddress.client_address"
+# Sign-up and password-reset emails: at most this many per address, and per client address, in
+# each window of minutes (accounts.services.count_account_email).
+ACCOUNT_EMAILS_PER_ADDRESS = env.int("ACCOUNT_EMAILS_PER_ADDRESS", default=3)
+ACCOUNT_EMAILS_PER_CLIENT = env.int("ACCOUNT_EMAILS_PER_CLIENT", default=20)
+ACCOUNT_EMAILS_WINDOW_MINUTES = env.int("ACCOUNT_EMAILS_WINDOW_MINUTES", default=60)
 
 STAFF_IDLE_TIMEOUT_MINUTES = env.int("STAFF_IDLE_TIMEOUT_MINUTES", default=30)
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.services import revoke_api_tokens
+from accounts.services import end_sessions
 from healthstack.files import CheckedUpload
 from healthstack.localtime import local_date
 from healthstack.status import locked
@@ -96,13 +96,16 @@ def approve_hospital(*, hospital: Hospital, by) -> Hospital:
 def suspend_hospital(*, hospital: Hospital, by, reason: str = "") -> Hospital:
     """Operator: hide the hospital and close its staff area (or turn a pending registration down).
 
-    Locks the hospital; does nothing if it is suspended already. Raises InvalidTransition
-    for a status that cannot be suspended.
+    Its approved staff are signed out everywhere at once (web sessions and API tokens; one who
+    also works elsewhere logs in again). Locks the hospital; does nothing if it is suspended
+    already. Raises InvalidTransition for a status that cannot be suspended.
     """
     hospital = locked(hospital)
     if hospital.status == Hospital.Status.SUSPENDED:
         return hospital
-    return hospital.transition_to(Hospital.Status.SUSPENDED, by=by, reason=reason)
+    hospital.transition_to(Hospital.Status.SUSPENDED, by=by, reason=reason)
+    end_sessions(user_ids=hospital.memberships.approved().values_list("user_id", flat=True).distinct())
+    return hospital
 
 
 def unique_department_slug(hospital: Hospital, name: str, exclude_pk=None) -> str:
@@ -250,7 +253,8 @@ def reject_application(*, membership: Membership, by, reason: str, now: datetime
 def suspend_member(*, membership: Membership, by, reason: str = "", now: datetime | None = None) -> Membership:
     """Admin: suspend an approved staff member (not themselves, not the last admin).
 
-    Their API tokens end: an app holding one must log in again.
+    They are signed out everywhere at once: their web sessions and API tokens end (if they also
+    work at another hospital, they log in again for it).
     """
     membership = _lock_membership(membership, hospital=membership.hospital)
     if membership.status != Membership.Status.APPROVED:
@@ -261,7 +265,7 @@ def suspend_member(*, membership: Membership, by, reason: str = "", now: datetim
     membership.decision_reason = reason
     membership.transition_to(Membership.Status.SUSPENDED, by=by, reason=reason,
                              fields=["decided_by", "decided_at", "decision_reason"])
-    revoke_api_tokens(user=membership.user)
+    end_sessions(user_ids=[membership.user_id])
     notify(membership.user, "staff_suspended", {"hospital_name": membership.hospital.name, "reason": reason})
     return membership
 

@@ -1,8 +1,10 @@
 """Platform-wide promises: every model in the Django admin, staff idle timeout, operator actions."""
 
 import time
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
@@ -35,6 +37,19 @@ def test_staff_session_ends_after_idle_minutes(client, settings, hospital, hospi
     session["last_activity"] = time.time() - 31 * 60
     session.save()
     response = client.get(dashboard)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_idle_clock_starts_at_the_first_staff_page(client_for, settings, hospital, hospital_admin):
+    settings.STAFF_IDLE_TIMEOUT_MINUTES = 30
+    client = client_for(hospital_admin)
+    dashboard = reverse("manage:dashboard", args=[hospital.slug])
+    with time_machine.travel("2026-03-02 09:00 +0600", tick=False) as clock:
+        assert client.get(dashboard).status_code == 200  # one desk page, then the desk is left
+        clock.shift(timedelta(minutes=31))
+        response = client.get(dashboard)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert "_auth_user_id" not in client.session
 
@@ -86,6 +101,7 @@ def test_operator_approves_and_suspends_in_django_admin(client_for, hospital_adm
     hospital.refresh_from_db()
     assert hospital.status == "suspended"
     assert client.get(reverse("hospitals:hospital-detail", args=[hospital.slug])).status_code == 404
+    hospital_admin.refresh_from_db()  # a new sign-in, after the suspension ended the old sessions
     assert client_for(hospital_admin).get(reverse("manage:dashboard", args=[hospital.slug])).status_code == 404
 
 

@@ -88,15 +88,6 @@ def test_doctor_signup_refuses_html_disguised_as_png(client):
 
 
 @pytest.mark.django_db
-def test_doctor_signup_duplicate_registration_number(client):
-    DoctorFactory(doctor_profile__registration_number="BMDC-A-7")
-    data = {**SIGNUP, "email": "dr.y@example.test", "specialisation": "Medicine", "qualifications": "MBBS",
-            "registration_number": "bmdc-a-7", "years_of_practice": 1}
-    response = client.post(reverse("accounts:signup-doctor"), data)
-    assert "already registered" in response.content.decode()
-
-
-@pytest.mark.django_db
 def test_login_with_email_and_wrong_password_message(client, patient):
     bad = client.post(reverse("accounts:login"), {"username": patient.email, "password": "wrong-one"})
     assert bad.status_code == 200
@@ -132,8 +123,7 @@ def test_password_reset_email_and_confirm(client, patient, django_capture_on_com
     assert len(mail.outbox) == 1
     body = mail.outbox[0].body
     link = next(line for line in body.splitlines() if "/accounts/password/reset/" in line)
-    path = link.split("testserver", 1)[1]
-    form_page = client.get(path, follow=True)
+    form_page = client.get(urlsplit(link.strip()).path, follow=True)
     assert form_page.status_code == 200
     response = client.post(form_page.redirect_chain[-1][0],
                            {"new_password1": "Brand-new-pass-5", "new_password2": "Brand-new-pass-5"})

@@ -1,7 +1,9 @@
 """The login lockout counts one person, however their email is typed."""
 
 import pytest
+from axes.models import AccessAttempt
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -49,3 +51,34 @@ def test_lockout_by_one_spelling_refuses_the_right_password_under_another(client
         login(client, "a@example.test", "wrong-guess")
     assert login(client, "A@Example.Test", PASSWORD).status_code == 429
     assert login(client, " a@example.test", PASSWORD).status_code == 429
+
+
+def fail_then_try(client, *, attacker: dict, victim: dict):
+    """Fail the limit from ``attacker``'s headers, then return the right password's answer from both."""
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("accounts:login"), {"username": "a@example.test", "password": "wrong-guess"}, **attacker)
+    good = {"username": "a@example.test", "password": PASSWORD}
+    return (client.post(reverse("accounts:login"), good, **attacker).status_code,
+            Client().post(reverse("accounts:login"), good, **victim).status_code)
+
+
+@pytest.mark.django_db
+def test_without_a_trusted_proxy_a_forged_forwarded_for_locks_only_the_sender(client, settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    PatientFactory(email="a@example.test")
+    # The attacker claims to be forwarded for the victim's address: the claim is not believed.
+    attacker = {"REMOTE_ADDR": "198.51.100.7", "HTTP_X_FORWARDED_FOR": "198.51.100.8"}
+    victim = {"REMOTE_ADDR": "198.51.100.8"}
+    assert fail_then_try(client, attacker=attacker, victim=victim) == (429, 302)
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"198.51.100.7"}
+
+
+@pytest.mark.django_db
+def test_behind_a_trusted_proxy_one_client_cannot_lock_the_account_for_everyone(client, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    PatientFactory(email="a@example.test")
+    proxy = "10.0.0.1"  # every request arrives from the proxy; it appends the address it saw
+    attacker = {"REMOTE_ADDR": proxy, "HTTP_X_FORWARDED_FOR": "192.0.2.66, 198.51.100.7"}
+    victim = {"REMOTE_ADDR": proxy, "HTTP_X_FORWARDED_FOR": "198.51.100.8"}
+    assert fail_then_try(client, attacker=attacker, victim=victim) == (429, 302)
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"198.51.100.7"}

@@ -8,7 +8,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from accounts.tests.factories import PASSWORD, PatientFactory
+from accounts.tests.factories import PASSWORD, DoctorFactory, PatientFactory
 
 SIGNUP = {
     "full_name": "Ayesha Rahman", "email": "Ayesha@Example.test", "phone": "+8801711000000",
@@ -125,3 +125,33 @@ def test_api_signup_then_confirm_then_login_for_a_token(client, sign_up):
     login = api.post("/api/v1/auth/login/", {"email": "rina@example.test", "password": "Hilsa-river-2026"},
                      format="json")
     assert login.status_code == 200 and login.json()["token"]
+
+
+DOCTOR = {**SIGNUP, "email": "dr.y@example.test", "specialisation": "Medicine", "qualifications": "MBBS",
+          "registration_number": "BMDC-A-9", "years_of_practice": 1}
+
+
+@pytest.mark.django_db
+def test_doctor_signup_answers_the_same_for_a_new_and_a_registered_number(client):
+    DoctorFactory(doctor_profile__registration_number="BMDC-A-7")
+    new = client.post(reverse("accounts:signup-doctor"), DOCTOR)
+    taken = client.post(reverse("accounts:signup-doctor"), {**DOCTOR, "email": "dr.z@example.test",
+                                                             "registration_number": " bmdc-a-7"})
+    assert page_answer(new) == page_answer(taken) == (302, reverse("accounts:signup-sent"))
+
+
+@pytest.mark.django_db
+def test_doctor_signup_with_a_registered_number_tells_the_mailbox_and_the_operators(
+        client, settings, django_capture_on_commit_callbacks):
+    settings.OPERATOR_EMAILS = ["ops@example.test"]
+    holder = DoctorFactory(email="dr.real@example.test", doctor_profile__registration_number="BMDC-A-7")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:signup-doctor"), {**DOCTOR, "registration_number": "bmdc-a-7"})
+    assert not User.objects.filter(email="dr.y@example.test").exists()
+    holder.refresh_from_db()
+    assert holder.doctor_profile.registration_number == "BMDC-A-7" and holder.check_password(PASSWORD)
+    applicant, operator = sorted(mail.outbox, key=lambda m: m.to)
+    assert applicant.to == ["dr.y@example.test"] and operator.to == ["ops@example.test"]
+    assert "bmdc-a-7" in applicant.body and "no new account was opened" in applicant.body
+    assert "dr.real@example.test" not in applicant.body
+    assert "dr.y@example.test" in operator.body and "dr.real@example.test" in operator.body

@@ -256,6 +256,7 @@ def test_suspend_and_restore(client_for, hospital, hospital_admin, receptionist)
     admin.post(reverse("manage:staff-suspend", args=[hospital.slug, membership.pk]), {"reason": "Leave"})
     membership.refresh_from_db()
     assert membership.status == "suspended"
+    receptionist.refresh_from_db()  # a new sign-in, after the suspension ended the old sessions
     assert client_for(receptionist).get(reverse("manage:dashboard", args=[hospital.slug])).status_code == 404
 
     admin.post(reverse("manage:staff-restore", args=[hospital.slug, membership.pk]))
