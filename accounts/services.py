@@ -15,7 +15,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlencode, urlsafe_base64_encode
 from django.utils.translation import gettext, ngettext
 
-from healthstack import mail, ratelimit
+from healthstack import mail, ratelimit, realtime
 from healthstack.files import CheckedUpload
 
 from .backends import normalize_email_identity
@@ -316,13 +316,15 @@ def end_sessions(*, user_ids) -> int:
     """Sign these users out everywhere at once: every web session and every API token; return how many users.
 
     Their sessions stop at their next request (a session's signature includes
-    ``User.session_token``, given a new random value here), their tokens are deleted. One
+    ``User.session_token``, given a new random value here), their tokens are deleted and their
+    open sockets are closed after commit. One
     UPDATE and one DELETE, however many users and sessions; no row is locked. A person who
     works at several hospitals is signed out of all of them and logs in again.
     """
     ids = list(user_ids)
     User.objects.filter(pk__in=ids).update(session_token=secrets.token_hex(16))
     ApiToken.objects.filter(user_id__in=ids).delete()
+    realtime.close_user_sockets(ids)
     return len(ids)
 
 

@@ -40,7 +40,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     Subclasses implement ``authorize(user) -> list[str]`` (sync, runs in a thread: it may use
     the ORM) raising ``Refused`` to deny. Every socket also joins its login session's group,
-    so logging out closes it. Incoming frames are refused unless a subclass handles them.
+    so logging out closes it, and its user's, so signing them out everywhere closes it. Incoming frames are refused unless a subclass handles them.
     """
 
     allow_anonymous = False
@@ -58,6 +58,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         session = self.scope.get("session")
         if session is not None and getattr(session, "session_key", None):
             groups = [*groups, realtime.session_group(session.session_key)]
+        if user is not None and user.is_authenticated:
+            groups = [*groups, realtime.user_sockets_group(user.pk)]
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
             self.groups.append(group)

@@ -6,6 +6,7 @@ Groups (channel-layer group names: ASCII letters, digits, hyphens and dots):
 
 - ``user-<id>``: one user's notification sockets (``notification.new``, ``chat.new``)
 - ``session-<hash>``: every socket opened with one login session; closed at logout
+- ``sockets-<id>``: every socket of one user; closed when they are signed out everywhere
 
 Frames sent to staff and patient pages carry ids, events and token numbers, never names or
 clinical text: the page fetches its own fresh HTML through the same guarded view.
@@ -34,6 +35,11 @@ CLOSE_SESSION_ENDED = 4001
 
 def user_group(user_id: int) -> str:
     return f"user-{user_id}"
+
+
+def user_sockets_group(user_id: int) -> str:
+    """The group of every socket one user has open, on any device or session."""
+    return f"sockets-{user_id}"
 
 
 def session_group(session_key: str) -> str:
@@ -69,3 +75,9 @@ def close_session_sockets(sender, request, user, **kwargs):
     session_key = getattr(getattr(request, "session", None), "session_key", None)
     if session_key:
         send_now(session_group(session_key), SESSION_CLOSED)
+
+
+def close_user_sockets(user_ids) -> None:
+    """Close every socket these users have open, once the current transaction commits."""
+    for user_id in user_ids:
+        broadcast(user_sockets_group(user_id), SESSION_CLOSED)
