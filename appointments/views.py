@@ -124,7 +124,7 @@ def appointment_detail(request, pk):
         # What the visit left the patient: the prescriptions issued at it (records links them by
         # appointment) and the receipts of what was paid for it.
         "prescriptions": appointment.prescriptions.filter(status="issued").order_by("-issued_at"),
-        "receipts": Payment.objects.for_payable(appointment).filter(receipt_code__isnull=False).order_by("-paid_at"),
+        "receipts": Payment.objects.for_payable(appointment).receipts(),
     })
 
 

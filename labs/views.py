@@ -18,6 +18,7 @@ from healthstack.pages import paginate
 from healthstack.pdf import PdfError
 from hospitals.models import Hospital, Membership
 from hospitals.permissions import hospital_role_required
+from payments.models import Payment
 from records.models import Prescription
 
 from . import pdf, selectors, services
@@ -126,6 +127,7 @@ def order_detail(request, pk):
         "order": order, "lines": list(order.lines.all()), "reports": reports,
         "history": list(order.status_changes.select_related("by").order_by("-at", "-id")),
         "can_cancel": order.can_become(LabOrder.Status.CANCELLED),
+        "receipts": Payment.objects.for_payable(order).receipts(),
     })
 
 

@@ -200,7 +200,7 @@ def order_detail(request, pk):
         "history": order.status_changes.order_by("at", "pk"),
         "can_cancel": order.can_become(MedicineOrder.Status.CANCELLED),
         "paid": order.status in (MedicineOrder.Status.PAID, MedicineOrder.Status.PREPARING),
-        "receipts": Payment.objects.for_payable(order).filter(receipt_code__isnull=False).order_by("-paid_at"),
+        "receipts": Payment.objects.for_payable(order).receipts(),
     })
 
 
