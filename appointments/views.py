@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import DoctorProfile
 from healthstack.pages import paginate, parse_date
 from hospitals.models import Membership
+from payments.checkout import go_to_gateway
 from payments.models import Payment
 
 from . import services
@@ -55,6 +56,7 @@ def _booking_context(doctor, memberships, data, form=None) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def book(request, doctor_id):
+    """The booking page; a booking with a fee goes straight on to the payment gateway, a free one to its page."""
     doctor, memberships = _bookable_memberships(doctor_id)
     if not request.user.is_patient:
         return render(request, "appointments/book_not_patient.html", {"doctor": doctor}, status=403)
@@ -72,9 +74,8 @@ def book(request, doctor_id):
                 form.add_error(None, str(error))
             else:
                 if appointment.status == Appointment.Status.AWAITING_PAYMENT:
-                    messages.info(request, "Your time is held for you. Pay the fee to send your request to the hospital.")
-                else:
-                    messages.success(request, "Your request is with the hospital. You will be told when it is confirmed.")
+                    return go_to_gateway(request, appointment)
+                messages.success(request, "Your request is with the hospital. You will be told when it is confirmed.")
                 return redirect("appointments:detail", appointment.pk)
     return render(request, "appointments/book.html", _booking_context(doctor, memberships, request.POST or request.GET, form))
 
@@ -124,7 +125,7 @@ def appointment_detail(request, pk):
         # What the visit left the patient: the prescriptions issued at it (records links them by
         # appointment) and the receipts of what was paid for it.
         "prescriptions": appointment.prescriptions.filter(status="issued").select_related("hospital").order_by("-issued_at"),
-        "receipts": Payment.objects.for_payable(appointment).filter(receipt_code__isnull=False).order_by("-paid_at"),
+        "receipts": Payment.objects.for_payable(appointment).receipts(),
     })
 
 

@@ -18,6 +18,8 @@ from healthstack.pages import paginate
 from healthstack.pdf import PdfError
 from hospitals.models import Hospital, Membership
 from hospitals.permissions import hospital_role_required
+from payments.checkout import go_to_gateway
+from payments.models import Payment
 from records.models import Prescription
 
 from . import pdf, selectors, services
@@ -100,6 +102,7 @@ def accept_changes(request, pk):
 @login_required
 @require_POST
 def checkout(request, pk):
+    """"Checkout and pay": the order's amount fixed and held (labs.services), then straight to the gateway."""
     cart = _own_cart(request, pk)
     try:
         order = services.checkout(order=cart, by=request.user)
@@ -108,9 +111,8 @@ def checkout(request, pk):
         return redirect("me:cart")
     if order.status == LabOrder.Status.PAID:
         messages.success(request, _("Your order is placed; there was nothing to pay."))
-    else:
-        messages.success(request, _("Your order is placed. Pay now to confirm it before the hold runs out."))
-    return redirect("labs:order", order.pk)
+        return redirect("labs:order", order.pk)
+    return go_to_gateway(request, order)
 
 
 def _own_order(request, pk) -> LabOrder:
@@ -126,6 +128,7 @@ def order_detail(request, pk):
         "order": order, "lines": list(order.lines.all()), "reports": reports,
         "history": list(order.status_changes.select_related("by").order_by("-at", "-id")),
         "can_cancel": order.can_become(LabOrder.Status.CANCELLED),
+        "receipts": Payment.objects.for_payable(order).receipts(),
     })
 
 

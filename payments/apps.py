@@ -24,6 +24,6 @@ class PaymentsConfig(AppConfig):
                           roles={"admin"}, order=60, app_name="hospital_payments")
         register_shortcut(
             "payments", label=_("Payments"), icon="receipt", url_name="payments:mine", order=40,
-            count=lambda user: Payment.objects.for_payer(user).settled().count(),
+            count=lambda user: Payment.objects.for_payer(user).standing().count(),
             describe=lambda n: ngettext("%(count)d receipt", "%(count)d receipts", n) % {"count": n},
         )

@@ -60,6 +60,23 @@ class PaymentQuerySet(models.QuerySet):
         """Money was taken: paid, on hold for review, or (partly) refunded."""
         return self.filter(status__in=Payment.MONEY_TAKEN)
 
+    def standing(self):
+        """The payments that stand: money taken for the payable, duplicates left out.
+
+        A real payment refunded later (a cancellation) still stands, as refunded history; a
+        second payment for something already paid (``duplicate_of``) does not.
+        """
+        return self.settled().filter(duplicate_of__isnull=True)
+
+    def attempts(self):
+        """Everything that is not a payment that stands: attempts still open or left, failed,
+        cancelled, and duplicate payments (refunded)."""
+        return self.exclude(status__in=Payment.MONEY_TAKEN, duplicate_of__isnull=True)
+
+    def receipts(self):
+        """The receipts to list beside what was paid for: one per payment that stands, newest first."""
+        return self.standing().filter(receipt_code__isnull=False).order_by("-paid_at", "-pk")
+
     def with_people(self):
         return self.select_related("payer", "hospital", "receipt_code")
 
@@ -115,6 +132,10 @@ class Payment(machine.StatusMachine, models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates",
+        help_text="The payment that already paid for the same thing; this one is refunded in full.",
+    )
 
     objects = PaymentQuerySet.as_manager()
 
@@ -140,6 +161,12 @@ class Payment(machine.StatusMachine, models.Model):
         if self.status not in (self.Status.PAID, self.Status.ON_HOLD, self.Status.REFUNDED):
             return Decimal("0.00")
         return self.amount - self.refunded_amount
+
+    @property
+    def is_abandoned(self) -> bool:
+        """Still waiting for the gateway after the payment hold: the payer left this checkout (see ``abandoned``)."""
+        cutoff = timezone.now() - timedelta(minutes=settings.PAYMENT_HOLD_MINUTES)
+        return self.status == self.Status.INITIATED and self.created_at <= cutoff
 
     @property
     def has_receipt(self) -> bool:

@@ -10,6 +10,7 @@ sandbox, answering on the same server, could not commit while we held one.
 
 import logging
 import secrets
+import time
 from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -37,7 +38,7 @@ Status = Payment.Status
 VALID_STATUSES = ("VALID", "VALIDATED")
 CENT = Decimal("0.01")
 
-__all__ = ["InvalidTransition", "PaymentError", "PaymentRejected"]
+__all__ = ["AlreadyPaid", "InvalidTransition", "PaymentError", "PaymentRejected"]
 
 
 class PaymentRejected(PaymentError):
@@ -155,28 +156,100 @@ def _kept(answer: dict) -> dict:
 
 # Start --------------------------------------------------------------------------------------
 
-def start_payment(*, payable: Payable, payer) -> tuple[Payment, str]:
-    """Create a Payment for ``payable`` and open a gateway session; return it and the GatewayPageURL.
+class AlreadyPaid(PaymentError):
+    """The payable is paid already (or its payment is on hold for review): there is nothing to open."""
 
-    The amount and currency are copied from the payable now and never change. Raises
-    PaymentError when the payable cannot be paid (or is paid already), or when the gateway
-    refuses or does not answer; such an attempt is marked failed (no money can have moved).
+
+# How often a Pay that finds another request opening the payable's session looks again for its page.
+SESSION_POLL_SECONDS = 0.1
+
+
+def start_payment(*, payable: Payable, payer, now: datetime | None = None) -> tuple[Payment, str]:
+    """Send ``payer`` to the gateway for ``payable``: return its payment attempt and the GatewayPageURL.
+
+    One live gateway session per payable: under a lock on the payable's row, an attempt still
+    waiting for the gateway whose session opened within the payment hold is handed back (a second
+    Pay, in another tab or a double click, resumes it); otherwise a new attempt is made, its amount
+    and currency copied from the payable now, and its session opened with no lock held. A Pay that
+    finds another request opening the session waits for that session's page. Raises AlreadyPaid
+    when a payment of the payable stands (paid or on hold), and PaymentError when the payable
+    cannot be paid, or when the gateway refuses or does not answer; such an attempt is marked
+    failed (no money can have moved).
     """
+    now = now or timezone.now()
     amount = _decimal(payable.amount)
     if amount is None or amount <= 0:
-        raise PaymentError("There is nothing to pay.")
-    if not payable.can_be_paid():
-        raise PaymentError("This can no longer be paid for.")
+        raise PaymentError(gettext("There is nothing to pay."))
     content_type = content_type_of(payable)
     with transaction.atomic():
-        already = Payment.objects.select_for_update().filter(content_type=content_type, object_id=payable.pk)
-        if already.filter(status__in=(Status.PAID, Status.ON_HOLD)).exists():
-            raise PaymentError("This is already paid.")
-        payment = Payment.objects.create(
-            tran_id=_new_tran_id(), payer=payer, hospital_id=payable.hospital_id, amount=amount,
-            currency=payable.currency, description=str(payable.description)[:255],
-            content_type=content_type, object_id=payable.pk,
-        )
+        current = _lock_payable(type(payable), payable.pk)
+        attempts = Payment.objects.filter(content_type=content_type, object_id=payable.pk)
+        if attempts.filter(status__in=(Status.PAID, Status.ON_HOLD), duplicate_of__isnull=True).exists():
+            raise AlreadyPaid(gettext("This is already paid; there is nothing more to pay."))
+        if current is None or not current.can_be_paid():
+            raise PaymentError(gettext("This can no longer be paid for."))
+        live = _live_attempt(attempts, amount=amount, currency=payable.currency, now=now)
+        if live is not None and _page_of(live):
+            _event(live, PaymentEvent.Kind.NOTE, source="start", by=payer,
+                   note="Pay pressed again: the open checkout was resumed.")
+            return live, _page_of(live)
+        if live is None:
+            payment = Payment.objects.create(
+                tran_id=_new_tran_id(), payer=payer, hospital_id=payable.hospital_id, amount=amount,
+                currency=payable.currency, description=str(payable.description)[:255],
+                content_type=content_type, object_id=payable.pk,
+            )
+    if live is not None:
+        return live, _wait_for_page(live)
+    return _open_session(payment, payer=payer, amount=amount)
+
+
+def _lock_payable(model, object_id: int):
+    """Inside a transaction: the payable's row (of ``model``), re-read under a row lock; None if it is gone.
+
+    Every path that settles or opens a payment for the payable takes this lock first, then the
+    payments' rows, so two of them never wait on each other. (SQLite has no row locks; its
+    write transactions queue for the database's one write lock instead.)
+    """
+    return model._base_manager.select_for_update().filter(pk=object_id).first()
+
+
+def _live_attempt(attempts, *, amount: Decimal, currency: str, now: datetime) -> Payment | None:
+    """The attempt whose gateway session is still usable: waiting for the gateway, for the same amount,
+    and either opened within the payment hold or, with no page yet, being opened by another request
+    right now (a request that died before the gateway answered leaves no page and no claim)."""
+    hold = now - timedelta(minutes=settings.PAYMENT_HOLD_MINUTES)
+    opening = now - timedelta(seconds=settings.PAYMENT_GATEWAY_TIMEOUT + 5)
+    for attempt in attempts.filter(status=Status.INITIATED, amount=amount, currency=currency,
+                                   created_at__gt=hold).order_by("-created_at", "-pk"):
+        if _page_of(attempt) or attempt.created_at > opening:
+            return attempt
+    return None
+
+
+def _page_of(payment: Payment) -> str:
+    return str((payment.gateway_responses.get("session") or {}).get("GatewayPageURL") or "")
+
+
+def _wait_for_page(payment: Payment) -> str:
+    """The page of the session another request is opening for ``payment``, once it has it.
+
+    Raises PaymentError when that request failed to open it, or when it takes longer than the
+    gateway may take to answer.
+    """
+    deadline = time.monotonic() + settings.PAYMENT_GATEWAY_TIMEOUT + 5
+    while time.monotonic() < deadline:
+        payment.refresh_from_db(fields=["status", "gateway_responses"])
+        if _page_of(payment):
+            return _page_of(payment)
+        if payment.status != Status.INITIATED:
+            break
+        time.sleep(SESSION_POLL_SECONDS)
+    raise PaymentError(gettext("The payment gateway is not answering. Please try again in a minute."))
+
+
+def _open_session(payment: Payment, *, payer, amount: Decimal) -> tuple[Payment, str]:
+    """Ask the gateway for ``payment``'s checkout session (no transaction held); return the payment and its page."""
     profile = getattr(payer, "patient_profile", None)
     address = (getattr(profile, "address", "") or "Not given").replace("\n", ", ")[:200]
     body = {
@@ -195,18 +268,18 @@ def start_payment(*, payable: Payable, payer) -> tuple[Payment, str]:
     except GatewayError as exc:
         logger.warning("payments: session for %s not opened: %s", payment.tran_id, exc)
         _fail_start(payment, f"Gateway did not answer: {exc}")
-        raise PaymentError("The payment gateway is not answering. Please try again in a minute.") from None
+        raise PaymentError(gettext("The payment gateway is not answering. Please try again in a minute.")) from None
     page = str(answer.get("GatewayPageURL") or "")
     # The browser is sent only to the gateway's own host (the one CSP form-action allows).
     if answer.get("status") != "SUCCESS" or not page.startswith(_origin(client.base_url) + "/"):
         reason = str(answer.get("failedreason") or "no GatewayPageURL")[:200]
         logger.warning("payments: session for %s refused: %s", payment.tran_id, reason)
         _fail_start(payment, f"Gateway refused the session: {reason}", answer)
-        raise PaymentError("The payment gateway refused this payment. Please try again later.")
+        raise PaymentError(gettext("The payment gateway refused this payment. Please try again later."))
     with transaction.atomic():
         payment = locked(payment)
         payment.sessionkey = str(answer.get("sessionkey", ""))[:64]
-        payment.gateway_responses["session"] = _kept(answer)
+        payment.gateway_responses["session"] = {**_kept(answer), "GatewayPageURL": page}
         payment.save(update_fields=["sessionkey", "gateway_responses", "updated_at"])
         _event(payment, PaymentEvent.Kind.STARTED, source="start", by=payer)
     return payment, page
@@ -283,8 +356,17 @@ def _confirm_val_id(payment: Payment, val_id: str, *, source: str, now: datetime
 
 def _settle(payment: Payment, answer: dict, *, val_id: str, risk_level: int, source: str,
             now: datetime | None = None) -> Payment:
+    """Mark ``payment`` paid (or on hold when risky) once, under locks on its payable and itself.
+
+    A payment for a payable that another payment already paid stays recorded as taken, as a
+    duplicate of that one: no receipt, the payable is not told, and it is refunded in full after
+    commit with a reason that says so.
+    """
     try:
         with transaction.atomic():
+            model = payment.content_type.model_class()
+            if model is not None:
+                _lock_payable(model, payment.object_id)
             payment = locked(payment)
             if payment.status in Payment.MONEY_TAKEN:
                 if payment.val_id != val_id:
@@ -296,20 +378,44 @@ def _settle(payment: Payment, answer: dict, *, val_id: str, risk_level: int, sou
             payment.risk_level = risk_level
             payment.paid_at = now or timezone.now()
             payment.gateway_responses["validation"] = _kept(answer)
-            fields = ["val_id", "bank_tran_id", "card_type", "risk_level", "paid_at", "gateway_responses"]
+            payment.duplicate_of = (
+                Payment.objects.filter(content_type_id=payment.content_type_id, object_id=payment.object_id,
+                                       status__in=(Status.PAID, Status.ON_HOLD), duplicate_of__isnull=True)
+                .exclude(pk=payment.pk).order_by("paid_at", "pk").first()
+            )
+            fields = ["val_id", "bank_tran_id", "card_type", "risk_level", "paid_at", "gateway_responses",
+                      "duplicate_of"]
             if risk_level == 1:
                 payment.transition_to(
                     Status.ON_HOLD, by=None, source=source, fields=fields,
                     reason=f"Risky payment ({str(answer.get('risk_title', ''))[:60]}): the hospital reviews it.",
                 )
-                _hold(payment)
             else:
                 payment.transition_to(Status.PAID, by=None, source=source, fields=fields)
+            if payment.duplicate_of is not None:
+                _refund_duplicate(payment)
+            elif risk_level == 1:
+                _hold(payment)
+            else:
                 _deliver(payment)
             _close_superseded(payment, source=source)
             return payment
     except IntegrityError:
         _reject(source, payment.tran_id, "val_id already used by another payment (replay)", payment)
+
+
+def _refund_duplicate(payment: Payment) -> None:
+    """Inside the settling transaction: ``payment`` paid again for what ``payment.duplicate_of`` paid.
+
+    Logged on the payment, refunded in full after commit; the refund's email gives the plain reason.
+    """
+    first = payment.duplicate_of
+    logger.info("payments: %s paid again for what %s paid; refunding", payment.tran_id, first.tran_id)
+    _event(payment, PaymentEvent.Kind.NOTE, source="duplicate",
+           note=f"Refund due: a second payment for what {first.tran_id} paid already.")
+    reason = gettext("You paid twice for this. Your first payment (transaction %(first)s) stands; "
+               "this second payment is refunded in full.") % {"first": first.tran_id}
+    transaction.on_commit(lambda: refund_in_full(payment=payment, reason=reason))
 
 
 def _close_superseded(payment: Payment, *, source: str) -> None:

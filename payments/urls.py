@@ -11,5 +11,6 @@ urlpatterns = [
     path("payments/sslcommerz/fail/", views.fail, name="fail"),
     path("payments/sslcommerz/cancel/", views.cancel, name="cancel"),
     path("me/payments/", views.my_payments, name="mine"),
+    path("me/payments/attempts/", views.my_attempts, name="attempts"),
     path("me/payments/<uuid:uuid>/receipt/", views.receipt, name="receipt"),
 ]

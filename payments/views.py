@@ -20,6 +20,7 @@ from healthstack.pages import paginate
 from healthstack.pdf import PdfError
 
 from . import services
+from .checkout import go_to_gateway, see_other
 from .gateway import GatewayError
 from .models import Payment
 from .payables import find_payable
@@ -31,25 +32,14 @@ TRY_AGAIN = ("We could not reach the payment gateway to confirm your payment. If
              "it is confirmed automatically within a few minutes; there is no need to pay again.")
 
 
-def _see_other(url: str) -> HttpResponse:
-    response = redirect(url)
-    response.status_code = 303
-    return response
-
-
 @login_required
 @require_POST
 def start(request, kind, pk):
-    """The Pay button: open a gateway session for the signed-in payer's own payable and go there."""
+    """The Pay button: to the gateway session of the signed-in payer's own payable (the open one, or a new one)."""
     payable = find_payable(kind, pk, request.user)
     if payable is None:
         raise Http404("Nothing to pay here.")
-    try:
-        _, page = services.start_payment(payable=payable, payer=request.user)
-    except services.PaymentError as error:
-        messages.error(request, str(error))
-        return _see_other(payable.payment_return_url())
-    return _see_other(page)
+    return go_to_gateway(request, payable)
 
 
 @csrf_exempt
@@ -88,7 +78,7 @@ def success(request):
                                    "Your booking is kept for you meanwhile.")
         else:
             messages.success(request, "Payment received. Your receipt is in your email and under My payments.")
-    return _see_other(services.return_url_for(tran_id))
+    return see_other(services.return_url_for(tran_id))
 
 
 def _failure_return(request, source: str, message: str):
@@ -98,7 +88,7 @@ def _failure_return(request, source: str, message: str):
     except services.PaymentRejected:
         pass  # logged by the service; the payment is left as it was
     messages.warning(request, message)
-    return _see_other(services.return_url_for(tran_id))
+    return see_other(services.return_url_for(tran_id))
 
 
 @csrf_exempt
@@ -113,12 +103,29 @@ def cancel(request):
     return _failure_return(request, "cancel", "The payment was cancelled. You can pay again when you are ready.")
 
 
+# The latest attempts /me/payments/ shows under the payments; all of them are on their own page.
+ATTEMPTS_SHOWN = 5
+
+
 @login_required
 @require_GET
 def my_payments(request):
-    payments = Payment.objects.for_payer(request.user).with_people().exclude(status=Payment.Status.INITIATED)
-    page_obj = paginate(request, payments)
-    return render(request, "payments/my_payments.html", {"page_obj": page_obj})
+    """/me/payments/: the payments that stand, with their receipts; apart from them, the latest attempts
+    that did not become one (left, failed, cancelled, or paid twice and refunded)."""
+    mine = Payment.objects.for_payer(request.user).with_people()
+    attempts = mine.attempts()
+    return render(request, "payments/my_payments.html", {
+        "page_obj": paginate(request, mine.standing()),
+        "attempts": attempts[:ATTEMPTS_SHOWN], "attempts_count": attempts.count(),
+    })
+
+
+@login_required
+@require_GET
+def my_attempts(request):
+    """/me/payments/attempts/: every attempt of the payer that is not a payment that stands, newest first."""
+    attempts = Payment.objects.for_payer(request.user).with_people().attempts()
+    return render(request, "payments/my_attempts.html", {"page_obj": paginate(request, attempts)})
 
 
 @login_required

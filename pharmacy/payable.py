@@ -60,7 +60,7 @@ def refund_order(order, *, reason: str, amount=None, by=None) -> None:
     if amount is None:
         refund_payable(payable=order, reason=reason, by=by)
         return
-    payment = Payment.objects.for_payable(order).settled().order_by("-pk").first()
+    payment = Payment.objects.for_payable(order).standing().order_by("-pk").first()
     if payment is None or amount <= 0:
         return
 

@@ -18,8 +18,8 @@ from django.views.decorators.http import require_POST
 from accounts.orders import cart_sections_for
 from healthstack.pages import paginate
 from hospitals.models import Hospital
-from payments.models import Payment, PaymentError
-from payments.services import start_payment
+from payments.checkout import go_to_gateway
+from payments.models import Payment
 from records.models import Prescription
 
 from . import selectors, services
@@ -109,16 +109,6 @@ def line_remove(request, pk):
     return _see_other(reverse("me:cart"))
 
 
-def _pay(request, order: MedicineOrder) -> HttpResponse:
-    """Open a gateway session for the order and go there; on a refusal, back to the order page with why."""
-    try:
-        _payment, page = start_payment(payable=order, payer=request.user)
-    except PaymentError as error:
-        messages.error(request, str(error))
-        return _see_other(reverse("pharmacy:order", args=[order.pk]))
-    return _see_other(page)
-
-
 @login_required
 @require_POST
 def checkout(request, pk):
@@ -150,7 +140,7 @@ def checkout(request, pk):
             if order.status == MedicineOrder.Status.PAID:
                 messages.success(request, _("Your order is placed."))
                 return _see_other(reverse("pharmacy:order", args=[order.pk]))
-            return _pay(request, order)
+            return go_to_gateway(request, order)
     sections = cart_sections_for(request.user)
     for section in sections:
         for entry in section["context"].get("carts", []):
@@ -200,7 +190,7 @@ def order_detail(request, pk):
         "history": order.status_changes.order_by("at", "pk"),
         "can_cancel": order.can_become(MedicineOrder.Status.CANCELLED),
         "paid": order.status in (MedicineOrder.Status.PAID, MedicineOrder.Status.PREPARING),
-        "receipts": Payment.objects.for_payable(order).filter(receipt_code__isnull=False).order_by("-paid_at"),
+        "receipts": Payment.objects.for_payable(order).receipts(),
     })
 
 

@@ -11,6 +11,8 @@ from appointments.models import Appointment, DayOff, QueueState, ScheduleRule
 from appointments.slots import local_now
 from appointments.tests.factories import AppointmentFactory, ScheduleRuleFactory
 from hospitals.tests.factories import MembershipFactory
+from payments.models import Payment
+from payments.tests.conftest import sandbox  # noqa: F401  (the gateway pointed at the live sandbox)
 
 Status = Appointment.Status
 pytestmark = pytest.mark.django_db
@@ -146,6 +148,7 @@ def test_board_query_count_is_flat(name, role, client_for, hospital, doctor_memb
     user = doctor_membership.user if role == "doctor" else MembershipFactory(hospital=hospital, role=role).user
     client = client_for(user)
     url = reverse(name, args=[hospital.slug])
+    client.get(url)  # the first staff page starts the idle clock (a session write); count what follows
     _today_appointments(doctor_membership, 3)
     few = _queries(client, url)
     Appointment.objects.all().delete()
@@ -261,15 +264,35 @@ def test_booking_slots_partial_for_htmx(client_for, patient, doctor, doctor_memb
     assert response.status_code == 200 and b"<html" not in response.content and b'value="12:45"' in response.content
 
 
-def test_booking_post_books_and_redirects_to_the_appointment(client_for, patient, doctor, doctor_membership,
-                                                             booking_day):
+def test_booking_with_a_fee_goes_straight_to_the_payment_gateway(sandbox, client_for, patient, doctor,  # noqa: F811
+                                                                  doctor_membership, booking_day):
+    page = client_for(patient).get(reverse("appointments:book", args=[doctor.doctor_profile.pk]))
+    assert "Request and pay BDT 500.00" in page.content.decode()
+
+    response = client_for(patient).post(reverse("appointments:book", args=[doctor.doctor_profile.pk]), {
+        "membership": doctor_membership.pk, "date": booking_day.isoformat(), "start": "09:30",
+        "reason": "Headache for a week",
+    })
+
+    appointment = Appointment.objects.get()
+    assert appointment.patient == patient and appointment.start_time == time(9, 30)
+    assert appointment.status == Status.AWAITING_PAYMENT
+    payment = Payment.objects.get()
+    assert payment.payable == appointment
+    assert response.status_code == 303
+    assert response["Location"] == f"{sandbox}/sandbox/sslcommerz/checkout/{payment.sessionkey}/"
+
+
+def test_free_booking_redirects_to_the_appointment(client_for, patient, doctor, doctor_membership, booking_day):
+    doctor_membership.consultation_fee = 0
+    doctor_membership.save()
     response = client_for(patient).post(reverse("appointments:book", args=[doctor.doctor_profile.pk]), {
         "membership": doctor_membership.pk, "date": booking_day.isoformat(), "start": "09:30",
         "reason": "Headache for a week",
     })
     appointment = Appointment.objects.get()
     assert response["Location"] == reverse("appointments:detail", args=[appointment.pk])
-    assert appointment.patient == patient and appointment.start_time == time(9, 30)
+    assert appointment.status == Status.REQUESTED and not Payment.objects.exists()
 
 
 def test_booking_a_just_taken_slot_shows_the_message_and_the_remaining_slots(

@@ -12,6 +12,8 @@ from accounts.tests.factories import PatientFactory
 from appointments.tests.factories import AppointmentFactory
 from labs import services
 from labs.models import LabOrder, LabOrderLine
+from payments.models import Payment
+from payments.tests.conftest import sandbox  # noqa: F401  (the gateway pointed at the live sandbox)
 
 from .factories import AnalyteFactory, LabTestFactory
 
@@ -182,7 +184,21 @@ def test_another_patients_cart_and_lines_are_404(client_for, make_order):
     assert cart.lines.count() == 2 and LabOrder.objects.get(pk=cart.pk).status == "cart"
 
 
-def test_checkout_fixes_the_amount_and_opens_the_order_with_its_pay_button(client_for, female_patient, make_order):
+def test_checkout_fixes_the_amount_and_goes_straight_to_the_gateway(sandbox, client_for, female_patient,  # noqa: F811
+                                                                     make_order):
+    cart = make_order("cart")
+    response = client_for(female_patient).post(f"/me/lab-cart/{cart.pk}/checkout/")
+    order = LabOrder.objects.get(pk=cart.pk)
+    assert order.status == "awaiting_payment" and order.amount == Decimal("500.00")
+    payment = Payment.objects.get()
+    assert (payment.amount, payment.object_id) == (Decimal("500.00"), order.pk)
+    assert response.status_code == 303
+    assert response["Location"] == f"{sandbox}/sandbox/sslcommerz/checkout/{payment.sessionkey}/"
+
+
+def test_checkout_with_the_gateway_down_opens_the_order_with_its_pay_button(client_for, female_patient, make_order,
+                                                                            settings):
+    settings.SSLCOMMERZ_BASE_URL = "http://127.0.0.1:9/sandbox/sslcommerz"
     cart = make_order("cart")
     response = client_for(female_patient).post(f"/me/lab-cart/{cart.pk}/checkout/", follow=True)
     assert response.redirect_chain[-1][0] == f"/me/lab-orders/{cart.pk}/"
@@ -191,6 +207,7 @@ def test_checkout_fixes_the_amount_and_opens_the_order_with_its_pay_button(clien
     page = response.content.decode()
     assert f'action="/payments/lab_order/{order.pk}/start/"' in page
     assert "Fasting 8–10 h" in page
+    assert _messages(response) == ["The payment gateway is not answering. Please try again in a minute."]
 
 
 def test_cart_queries_stay_flat_with_ten_times_more_lines(client_for, female_patient, hospital, other_hospital):

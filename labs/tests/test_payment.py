@@ -120,3 +120,24 @@ def test_a_payment_for_an_order_that_expired_meanwhile_is_refunded(sandbox, fema
     payment.refresh_from_db()
     assert LabOrder.objects.get(pk=order.pk).status == "expired"
     assert payment.status == Payment.Status.REFUNDED
+
+
+def test_one_checkout_per_order_and_a_second_payment_is_refunded_as_paid_twice(sandbox, female_patient,
+                                                                                 haemoglobin_test, client_for,
+                                                                                 settings):
+    from payments.tests.conftest import pay_twice
+    from payments.tests.test_confirm import start
+
+    order = place(female_patient, [haemoglobin_test])
+    assert start(order, female_patient) == start(order, female_patient)  # Pay in two tabs: one checkout
+
+    first, second = pay_twice(order, female_patient, settings)
+
+    second.refresh_from_db()
+    assert (second.status, second.duplicate_of) == (Payment.Status.REFUNDED, first)
+    assert LabOrder.objects.get(pk=order.pk).status == "paid"
+    assert Notification.objects.filter(user=female_patient, event="payment_received").count() == 1
+    refund = Notification.objects.get(user=female_patient, event="payment_refunded")
+    assert "You paid twice for this." in refund.body and "could not be kept" not in refund.body
+    page = client_for(female_patient).get(f"/me/lab-orders/{order.pk}/")
+    assert list(page.context["receipts"]) == [first]

@@ -70,3 +70,22 @@ def resign(notice: dict, keys, password: str) -> dict:
     """``notice`` signed again over ``keys`` only (what someone holding the store password could send)."""
     fields = {k: v for k, v in notice.items() if not k.startswith("verify_")}
     return {**fields, **sign(fields, keys, password)}
+
+
+def pay_twice(payable, patient, settings):
+    """Two checkouts of ``payable``, both paid at the gateway and notified in order: (first, second).
+
+    The first checkout had gone stale (older than the payment hold, which is set to nothing for
+    a moment) when the second was opened; the payable's own hold is unchanged.
+    """
+    from payments.tests.test_confirm import post, start
+
+    first = start(payable, patient)
+    hold, settings.PAYMENT_HOLD_MINUTES = settings.PAYMENT_HOLD_MINUTES, 0
+    second = start(payable, patient)
+    settings.PAYMENT_HOLD_MINUTES = hold
+    assert second != first
+    first_notice, second_notice = settle(first), settle(second)
+    assert post("ipn", first_notice).status_code == 200
+    assert post("ipn", second_notice).status_code == 200
+    return first, second

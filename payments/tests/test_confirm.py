@@ -9,6 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -257,8 +258,11 @@ def test_gateway_down_at_start_marks_the_attempt_failed(payable, patient, settin
     assert Payment.objects.get().status == Status.FAILED
 
 
-def test_paying_with_a_new_checkout_closes_the_abandoned_attempt(sandbox, payable, patient):
-    abandoned = start(payable, patient)  # the payer closed this checkout page
+def test_paying_with_a_new_checkout_closes_the_abandoned_attempt(sandbox, make_payable, patient, settings):
+    settings.PAYMENT_HOLD_MINUTES = 15
+    payable = make_payable(hold_expires_at=timezone.now() + timedelta(hours=1))
+    with time_machine.travel(timezone.now() - timedelta(minutes=20)):
+        abandoned = start(payable, patient)  # the payer closed this checkout page, long enough ago to be stale
     retry = start(payable, patient)
 
     assert post("ipn", settle(retry)).status_code == 200

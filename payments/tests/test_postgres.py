@@ -93,3 +93,22 @@ def test_stale_hold_expires_and_frees_the_slot(doctor_membership, patient):
     held.refresh_from_db()
     assert held.status == Appointment.Status.EXPIRED and not held.can_be_paid()
     assert other.status == Appointment.Status.AWAITING_PAYMENT
+
+
+def test_two_pays_at_once_open_one_gateway_session(sandbox, payable, patient):
+    """Two tabs (or a double click) press Pay at the same moment: one attempt, one session, both sent to it."""
+    from healthstack.testing import in_threads
+    from payments.sandbox.models import SandboxSession
+
+    def press_pay(_):
+        client = Client()
+        client.force_login(patient)
+        response = client.post(reverse("payments:start", args=[payable.payable_kind, payable.pk]))
+        return response.status_code, response["Location"]
+
+    results = in_threads(2, press_pay)
+
+    payment = Payment.objects.get()
+    page = payment.gateway_responses["session"]["GatewayPageURL"]
+    assert results == [("ok", (303, page))] * 2, results
+    assert SandboxSession.objects.get().tran_id == payment.tran_id

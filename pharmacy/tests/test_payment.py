@@ -69,3 +69,25 @@ def test_paying_an_order_that_expired_meanwhile_is_refunded(sandbox, patient, me
     assert order.status == Status.EXPIRED
     assert payment.status == Payment.Status.REFUNDED
     assert_ledger_balanced()
+
+
+def test_one_checkout_per_order_and_a_second_payment_is_refunded_as_paid_twice(
+        sandbox, patient, medicine, receive, order_for, client_for, settings):  # noqa: F811
+    from payments.tests.conftest import pay_twice
+
+    receive(medicine, 20)
+    order = order_for(medicine, 5)
+    assert start(order, patient) == start(order, patient)  # Pay in two tabs: one checkout
+
+    first, second = pay_twice(order, patient, settings)
+
+    second.refresh_from_db()
+    order.refresh_from_db()
+    assert (second.status, second.duplicate_of) == (Payment.Status.REFUNDED, first)
+    assert order.status == Status.PAID
+    assert Notification.objects.filter(user=patient, event="payment_received").count() == 1
+    refund = Notification.objects.get(user=patient, event="payment_refunded")
+    assert "You paid twice for this." in refund.body and "could not be kept" not in refund.body
+    page = client_for(patient).get(f"/me/medicine-orders/{order.pk}/")
+    assert list(page.context["receipts"]) == [first]
+    assert_ledger_balanced()

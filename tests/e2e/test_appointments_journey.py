@@ -36,14 +36,14 @@ def test_patient_books_reception_confirms_doctor_completes_patient_reviews(new_c
     patient_page.get_by_role("button", name="Log in").click()
     patient_page.goto(f"/doctors/{doctor_id}/")
     patient_page.get_by_role("link", name="Book at Green Life Hospital").click()
-    expect(patient_page.get_by_text("BDT 500.00")).to_be_visible()
+    expect(patient_page.get_by_test_id("fee")).to_have_text("BDT 500.00")
     expect(patient_page.get_by_text("Free until 2 hours before your appointment.")).to_be_visible()
     patient_page.locator("label[for^=slot-]").first.click()
     patient_page.get_by_label("Reason for visit").fill("Chest tightness when climbing stairs")
-    patient_page.get_by_role("button", name="Request appointment").click()
-    expect(patient_page).to_have_url(re.compile(r"/appointments/\d+/$"))
-    patient_page.get_by_role("button", name="Pay BDT 500.00").click()  # a fee is paid first, in the sandbox
+    patient_page.get_by_role("button", name="Request and pay BDT 500.00").click()  # the fee first, in the sandbox
+    expect(patient_page).to_have_url(re.compile(r"/sandbox/sslcommerz/checkout/\w+/$"))
     patient_page.get_by_role("button", name="Pay BDT 500.00").click()
+    expect(patient_page).to_have_url(re.compile(r"/appointments/\d+/$"))
     expect(patient_page.get_by_text("Requested", exact=True)).to_be_visible()
     appointment_url = patient_page.url
 

@@ -49,7 +49,9 @@ def test_a_booking_cancelled_before_payment_opens_nothing_to_the_doctor(new_cont
     page.goto(f"/doctors/{doctor_membership.user.doctor_profile.pk}/book/")
     page.locator("label[for^=slot-]").last.click()  # late in the day: well before the cancellation cut-off
     page.get_by_label("Reason for visit").fill("Chest tightness when climbing stairs")
-    page.get_by_role("button", name="Request appointment").click()
+    page.get_by_role("button", name="Request and pay BDT 500.00").click()
+    expect(page).to_have_url(re.compile(r"/sandbox/sslcommerz/checkout/\w+/$"))
+    page.get_by_role("button", name="Cancel").click()  # leaves the gateway unpaid
     expect(page).to_have_url(re.compile(r"/appointments/\d+/$"))
     expect(page.get_by_text("Awaiting payment", exact=True)).to_be_visible()
     page.get_by_label("Why are you cancelling?").fill("Found a doctor closer to home")

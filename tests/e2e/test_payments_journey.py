@@ -33,38 +33,48 @@ def _clinic():
 
 
 def _book(page, doctor, slot_index=0):
+    """Book with a fee: straight on to the gateway's checkout; returns the appointment page's path."""
     page.goto(f"/doctors/{doctor.user.doctor_profile.pk}/book/")
     page.locator("label[for^=slot-]").nth(slot_index).click()
     page.get_by_label("Reason for visit").fill("Chest tightness when climbing stairs")
-    page.get_by_role("button", name="Request appointment").click()
-    expect(page).to_have_url(re.compile(r"/appointments/\d+/$"))
-    expect(page.get_by_text("Awaiting payment", exact=True)).to_be_visible()
-    return page.url
+    page.get_by_role("button", name="Request and pay BDT 500.00").click()
+    _at_checkout(page)
+    return f"/appointments/{Appointment.objects.latest('pk').pk}/"
 
 
-def _to_checkout(page):
-    page.get_by_test_id("pay-panel").get_by_role("button", name="Pay BDT 500.00").click()
+def _at_checkout(page):
     expect(page).to_have_url(re.compile(r"/sandbox/sslcommerz/checkout/\w+/$"))
     expect(page.get_by_test_id("amount")).to_have_text("BDT 500.00")
+
+
+def _pay_button(page):
+    page.get_by_test_id("pay-panel").get_by_role("button", name="Pay BDT 500.00").click()
+    _at_checkout(page)
 
 
 def test_patient_books_pays_in_sandbox_and_downloads_a_genuine_receipt(new_context, sent_emails):
     _, doctor = _clinic()
     patient = PatientFactory(full_name="Ayesha Rahman", email="ayesha@example.test")
-    page = new_context(user=patient).new_page()
+    context = new_context(user=patient)
+    page = context.new_page()
 
-    appointment_url = _book(page, doctor)
-    _to_checkout(page)
+    appointment_path = _book(page, doctor)
+    checkout_url = page.url
+    second_tab = context.new_page()  # Pay from the appointment page in another tab: the same checkout, resumed
+    second_tab.goto(appointment_path)
+    _pay_button(second_tab)
+    assert second_tab.url == checkout_url
+    second_tab.close()
     page.get_by_label("bKash").check()
     page.get_by_role("button", name="Pay BDT 500.00").click()
 
-    expect(page).to_have_url(appointment_url)
+    expect(page).to_have_url(re.compile(re.escape(appointment_path) + "$"))
     expect(page.get_by_text("Payment received.")).to_be_visible()
     expect(page.get_by_text("Requested", exact=True)).to_be_visible()
     expect(page.get_by_test_id("pay-panel")).to_have_count(0)
 
     page.goto("/me/payments/")
-    row = page.locator("tr", has_text="Green Life Hospital")
+    row = page.get_by_test_id("payments").locator("tr", has_text="Green Life Hospital")
     expect(row.get_by_text("Paid", exact=True)).to_be_visible()
     with page.expect_download() as download_info:
         row.get_by_role("link", name="Receipt (PDF)").click()
@@ -85,22 +95,25 @@ def test_failed_and_cancelled_payments_leave_the_appointment_payable(new_context
     _, doctor = _clinic()
     patient = PatientFactory(full_name="Ayesha Rahman")
     page = new_context(user=patient).new_page()
-    appointment_url = _book(page, doctor)
+    appointment_path = _book(page, doctor)
+    on_appointment_page = re.compile(re.escape(appointment_path) + "$")
 
-    _to_checkout(page)
     page.get_by_role("button", name="Fail").click()
-    expect(page).to_have_url(appointment_url)
+    expect(page).to_have_url(on_appointment_page)
     expect(page.get_by_text("The payment did not go through. You can try again.")).to_be_visible()
     expect(page.get_by_text("Awaiting payment", exact=True)).to_be_visible()
 
-    _to_checkout(page)
+    _pay_button(page)
     page.get_by_role("button", name="Cancel").click()
-    expect(page).to_have_url(appointment_url)
+    expect(page).to_have_url(on_appointment_page)
     expect(page.get_by_text("The payment was cancelled.")).to_be_visible()
     expect(page.get_by_test_id("pay-panel")).to_be_visible()
 
     assert sorted(Payment.objects.values_list("status", flat=True)) == ["cancelled", "failed"]
     assert Appointment.objects.get().status == Appointment.Status.AWAITING_PAYMENT
+    page.goto("/me/payments/")
+    expect(page.get_by_test_id("attempts").locator("tr")).to_have_count(3)  # the head and both attempts
+    expect(page.get_by_test_id("payments")).to_have_count(0)
 
 
 def test_rejection_by_reception_refunds_the_payment(new_context, sent_emails):
@@ -109,7 +122,6 @@ def test_rejection_by_reception_refunds_the_payment(new_context, sent_emails):
     patient = PatientFactory(full_name="Ayesha Rahman", email="ayesha@example.test")
     page = new_context(user=patient).new_page()
     _book(page, doctor)
-    _to_checkout(page)
     page.get_by_role("button", name="Pay BDT 500.00").click()
     expect(page.get_by_text("Requested", exact=True)).to_be_visible()
 
@@ -126,5 +138,6 @@ def test_rejection_by_reception_refunds_the_payment(new_context, sent_emails):
     assert payment.status == Payment.Status.REFUNDED
     assert SandboxRefund.objects.get(session__tran_id=payment.tran_id).amount == payment.amount
     page.goto("/me/payments/")
-    expect(page.locator("tr", has_text="Green Life Hospital").get_by_text("Refunded", exact=True)).to_be_visible()
+    expect(page.get_by_test_id("payments").locator("tr", has_text="Green Life Hospital")
+           .get_by_text("Refunded", exact=True)).to_be_visible()
     assert any(m.subject.startswith("Refund of BDT 500.00") for m in sent_emails())
