@@ -50,11 +50,11 @@ def copy_of_the_code(tmp_path):
     ("appointments/models.py", "from appointments import views", "appointments.models -> appointments.views"),
     ("records/services.py", "from labs.models import LabOrder", "records is not allowed to import labs"),
     ("payments/services.py", "from labs.models import LabOrder", "payments is not allowed to import labs"),
-    ("labs/services.py", "from chat.models import Conversation", "labs is not allowed to import chat"),
+    ("labs/services/orders.py", "from chat.models import Conversation", "labs is not allowed to import chat"),
     ("payments/services.py", "from pharmacy.models import MedicineOrder", "payments is not allowed to import pharmacy"),
     ("records/services.py", "from pharmacy import services", "records is not allowed to import pharmacy"),
     ("pharmacy/services.py", "from chat.models import Conversation", "pharmacy is not allowed to import chat"),
-    ("labs/services.py", "from pharmacy.models import Medicine", "labs is not allowed to import pharmacy"),
+    ("labs/services/results.py", "from pharmacy.models import Medicine", "labs is not allowed to import pharmacy"),
 ])
 def test_a_wrong_import_breaks_a_contract(copy_of_the_code, module, wrong_import, broken):
     path = copy_of_the_code / module
