@@ -49,7 +49,7 @@ class StockMovementInline(admin.TabularInline):
 
 @admin.register(StockBatch)
 class StockBatchAdmin(admin.ModelAdmin):
-    """Read-only: stock moves only through the ledger (pharmacy.services)."""
+    """Read-only: stock moves only through the ledger (pharmacy.services.stock)."""
 
     list_display = ["medicine", "batch_number", "expiry_date", "quantity_on_hand", "quantity_reserved", "hospital"]
     list_filter = ["hospital"]

@@ -98,7 +98,7 @@ class Medicine(models.Model):
         INHALER = "inhaler", _("Inhaler")
         OTHER = "other", _("Other")
 
-    # Forms counted dose by dose: a course of "1+0+1 for 7 days" is 14 of them (see services.prescribed_quantity).
+    # Forms counted dose by dose: a course of "1+0+1 for 7 days" is 14 of them (see services.prescribing).
     COUNTED_FORMS = (DosageForm.TABLET, DosageForm.CAPSULE)
 
     hospital = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="medicines")

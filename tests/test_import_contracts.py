@@ -53,7 +53,7 @@ def copy_of_the_code(tmp_path):
     ("labs/services/orders.py", "from chat.models import Conversation", "labs is not allowed to import chat"),
     ("payments/services.py", "from pharmacy.models import MedicineOrder", "payments is not allowed to import pharmacy"),
     ("records/services.py", "from pharmacy import services", "records is not allowed to import pharmacy"),
-    ("pharmacy/services.py", "from chat.models import Conversation", "pharmacy is not allowed to import chat"),
+    ("pharmacy/services/orders.py", "from chat.models import Conversation", "pharmacy is not allowed to import chat"),
     ("labs/services/results.py", "from pharmacy.models import Medicine", "labs is not allowed to import pharmacy"),
 ])
 def test_a_wrong_import_breaks_a_contract(copy_of_the_code, module, wrong_import, broken):
