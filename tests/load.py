@@ -398,6 +398,23 @@ class Person:
         with self.result._lock:
             self.result.booked[appointment_id] = self.seat.user_id
 
+    def _find_my_booking(self, membership_id: int, day: str, start: str) -> int | None:
+        """The id of my awaiting-payment visit with this doctor at ``day`` ``start``, read through my API list."""
+        path = "/api/v1/me/appointments/"
+        for _page in range(20):
+            listing = self.client.get("my_appointments_api", path, api=True, headers={"Accept": "application/json"})
+            if listing is None:
+                return None
+            data = listing.json()
+            for row in data.get("results", []):
+                if (row["membership"] == membership_id and row["date"] == day
+                        and row["start_time"].startswith(start) and row["id"] not in self.mine):
+                    return row["id"]
+            if not data.get("next"):
+                return None
+            path = "/api/v1/me/appointments/" + data["next"].split("/api/v1/me/appointments/", 1)[1]
+        return None
+
     def book_api(self):
         practice = self.rng.choice(self.cast.practices)
         day = self._day()
@@ -424,15 +441,23 @@ class Person:
         free = re.findall(r'name="start" id="slot-\d+" value="([0-9:]+)"', page.text)
         if not free or not shown_day:
             return
-        answer = self.client.post_form("book_form", path, {
+        fields_sent = {
             "csrfmiddlewaretoken": form_token(page), "membership": practice.membership_id,
             "date": shown_day.group(1), "start": self.rng.choice(free), "reason": "Headache for a week",
-        })
+        }
+        answer = self.client.post_form("book_form", path, fields_sent)
         if answer is None:
             return
         booked = re.fullmatch(r"/appointments/(\d+)/", answer.headers.get("location", ""))
         if answer.status == 302 and booked:
             self._booked(int(booked.group(1)))
+        elif answer.status == 303 and "/sandbox/sslcommerz/" in answer.headers.get("location", ""):
+            # A booking with a fee goes straight to the gateway's page: find which visit it made.
+            found = self._find_my_booking(practice.membership_id, fields_sent["date"], fields_sent["start"])
+            if found:
+                self._booked(found)
+            else:
+                self.result.problem("book_form: sent to the gateway, but the booking is not in my appointments")
         elif answer.status == 200 and "alert-danger" in answer.text:
             why = "slot taken" if SLOT_TAKEN_TEXT in answer.text else "form error"
             self.result.refused("book_form", why)
