@@ -50,11 +50,14 @@ def pytest_report_header(config):
     ]
 
 
+def pytest_itemcollected(item):
+    # Marked as each test is collected, so `-m e2e` / `-m "not e2e"` (applied after collection) see it.
+    if "/tests/e2e/" in item.nodeid.replace("\\", "/") or item.nodeid.startswith("tests/e2e/"):
+        item.add_marker(pytest.mark.e2e)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if "/tests/e2e/" in item.nodeid.replace("\\", "/") or item.nodeid.startswith("tests/e2e/"):
-            item.add_marker(pytest.mark.e2e)
     # The seeded demo stays in the test database once loaded: its tests run last, so no other
     # test ever sees it (nor flushes it away under them).
     items.sort(key=lambda item: "seeded_demo" in getattr(item, "fixturenames", ()))
