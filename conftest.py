@@ -22,6 +22,7 @@ import pytest
 
 from tests.harness import (
     ARTIFACTS_DIR,
+    BROWSER_TIMEOUT_MS,
     CHROMIUM,
     CHROMIUM_ARGS,
     IN_CI,
@@ -33,7 +34,6 @@ from tests.harness import (
 )
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-BROWSER_TIMEOUT_MS = 10_000
 
 
 def pytest_configure(config):

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -141,3 +142,15 @@ def test_e2e_marker_selects_the_browser_journeys_and_deselects_them():
 
     assert journeys and all(node.startswith("tests/e2e/") for node in journeys)
     assert _collected("-m", "not e2e", "tests/e2e/test_smoke.py", "tests/e2e/test_records_journey.py") == []
+
+
+FIXED_WAIT = re.compile(r"wait_for_timeout\(|time\.sleep\(|\btimeout\s*=|setTimeout\([^)]*,\s*\d+\s*\)")
+
+
+def test_browser_journeys_wait_for_what_a_person_sees_never_a_fixed_time():
+    # A busy machine stalls pages for seconds: journeys wait on states, with the one BROWSER_TIMEOUT_MS.
+    journeys = sorted((REPO_ROOT / "tests" / "e2e").glob("*.py"))
+    offenders = [f"{path.name}:{number}: {line.strip()}" for path in journeys
+                 for number, line in enumerate(path.read_text().splitlines(), 1) if FIXED_WAIT.search(line)]
+
+    assert journeys and offenders == []
