@@ -15,12 +15,14 @@ Other servers: ``redis_url`` (the throwaway Redis of ``make test``); tests marke
 ``postgres`` run only on PostgreSQL (second pass of ``make test``).
 """
 
+import contextlib
 import re
 
 import pytest
 
 from tests.harness import (
     ARTIFACTS_DIR,
+    BROWSER_TIMEOUT_MS,
     CHROMIUM,
     CHROMIUM_ARGS,
     IN_CI,
@@ -32,7 +34,6 @@ from tests.harness import (
 )
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-BROWSER_TIMEOUT_MS = 10_000
 
 
 def pytest_configure(config):
@@ -50,11 +51,14 @@ def pytest_report_header(config):
     ]
 
 
+def pytest_itemcollected(item):
+    # Marked as each test is collected, so `-m e2e` / `-m "not e2e"` (applied after collection) see it.
+    if "/tests/e2e/" in item.nodeid.replace("\\", "/") or item.nodeid.startswith("tests/e2e/"):
+        item.add_marker(pytest.mark.e2e)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if "/tests/e2e/" in item.nodeid.replace("\\", "/") or item.nodeid.startswith("tests/e2e/"):
-            item.add_marker(pytest.mark.e2e)
     # The seeded demo stays in the test database once loaded: its tests run last, so no other
     # test ever sees it (nor flushes it away under them).
     items.sort(key=lambda item: "seeded_demo" in getattr(item, "fixturenames", ()))
@@ -259,19 +263,19 @@ def pharmacist(hospital):
 def _registries() -> list[dict]:
     """Every registry an app fills from its ready(): saved and restored around the throwaway app."""
     from accounts import home, orders
+    from healthstack import mail
     from hospitals import dashboard, doctor_page, navigation
     from notifications import events
+    from payments import payables
     from records import prescription_parts, sections, timeline
 
-    return [navigation.NAV_ITEMS, dashboard.PANELS, events.EVENTS, orders.CART_SECTIONS, orders.ORDER_SOURCES,
-            timeline.TIMELINE_KINDS, sections.RECORD_SECTIONS, home.SHORTCUTS, home.HOME_CARDS, doctor_page.SECTIONS,
-            prescription_parts.PARTS]
+    return [navigation.NAV_ITEMS, dashboard.PANELS, dashboard.ROLE_HOMES, events.EVENTS, orders.CART_SECTIONS,
+            orders.ORDER_SOURCES, timeline.TIMELINE_KINDS, sections.RECORD_SECTIONS, home.SHORTCUTS, home.HOME_CARDS,
+            doctor_page.SECTIONS, prescription_parts.PARTS, payables._FINDERS, payables._AWAITING, mail._RENDERERS]
 
 
-@pytest.fixture
-def throwaway_app():
-    """``tests.throwaway_app`` installed (its ready() registers its parts, its templates load) with its URLs;
-    every registry is put back as it was afterwards."""
+@contextlib.contextmanager
+def _throwaway_app_installed():
     from django.test import modify_settings, override_settings
 
     registries = _registries()
@@ -284,6 +288,20 @@ def throwaway_app():
         for registry, before in zip(registries, saved, strict=True):
             registry.clear()
             registry.update(before)
+
+
+@pytest.fixture
+def throwaway_app():
+    """``tests.throwaway_app`` installed (its ready() registers its parts, its templates load) with its URLs;
+    every registry is put back as it was afterwards."""
+    with _throwaway_app_installed():
+        yield
+
+
+@pytest.fixture
+def install_throwaway_app():
+    """``with install_throwaway_app():`` the throwaway app installed inside one test, uninstalled after the block."""
+    return _throwaway_app_installed
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from .models import (
     StaffInvitation,
 )
 from .selectors import listing_gaps
-from .services import HospitalError, approve_hospital, suspend_hospital
+from .services import HospitalError, approve_hospital, create_membership, suspend_hospital
 
 # What keeps a hospital off the public pages (hospitals.selectors.listing_gaps), as the operator reads it.
 LISTING_GAPS = {
@@ -130,6 +130,12 @@ class MembershipAdmin(admin.ModelAdmin):
     raw_id_fields = ["user", "decided_by"]
     readonly_fields = ["status"]
     inlines = [CertificateInline, MembershipStatusChangeInline]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+        else:  # a new membership starts its status history, as every other way of creating one does
+            create_membership(membership=obj, by=request.user, reason="Added in the admin.")
 
 
 @admin.register(StaffInvitation)

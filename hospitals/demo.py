@@ -28,7 +28,7 @@ from healthstack import mail
 from healthstack.files import CERTIFICATE_KINDS, check_upload
 
 from .models import Department, Hospital, Membership
-from .services import apply_to_hospital, approve_hospital, register_hospital, update_hospital
+from .services import apply_to_hospital, approve_hospital, create_membership, register_hospital, update_hospital
 
 DEMO_PASSWORD = "HealthStack-demo-2026"
 OPERATOR_EMAIL = "operator@healthstack.test"
@@ -325,13 +325,12 @@ def _staff_user(ctx: DemoContext, email: str, full_name: str) -> User:
 
 def _membership(ctx: DemoContext, user: User, hospital: Hospital, role: str, *,
                 department: Department | None = None, fee: str = "0.00") -> Membership:
-    membership, created = Membership.objects.get_or_create(
-        user=user, hospital=hospital, role=role,
-        defaults={"status": Membership.Status.APPROVED, "department": department,
-                  "consultation_fee": Decimal(fee), "decided_at": timezone.now()},
-    )
-    if created:
-        _created(ctx, membership)
+    membership = Membership.objects.filter(user=user, hospital=hospital, role=role).first()
+    if membership is None:
+        membership = _created(ctx, create_membership(membership=Membership(
+            user=user, hospital=hospital, role=role, status=Membership.Status.APPROVED, department=department,
+            consultation_fee=Decimal(fee), decided_at=timezone.now(),
+        ), by=None, reason="Demo data."))
     ctx.memberships[(user.email, hospital.slug, role)] = membership
     return membership
 

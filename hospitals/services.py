@@ -43,6 +43,18 @@ def unique_hospital_slug(name: str) -> str:
 
 
 @transaction.atomic
+def create_membership(*, membership: Membership, by, reason: str = "") -> Membership:
+    """Save the new, unsaved ``membership`` with its first status and write its first history row
+    ("" → that status, by ``by``, now); return it. Every creator of a membership goes through here.
+
+    Raises IntegrityError for a role the user already holds at the hospital (nothing saved).
+    """
+    membership.save(force_insert=True)
+    membership.record_status(from_status="", by=by, reason=reason)
+    return membership
+
+
+@transaction.atomic
 def register_hospital(*, user, name: str, city: str, address: str, phone: str, email: str,
                       description: str = "", time_zone: str = "Asia/Dhaka", logo: CheckedUpload | None = None,
                       now: datetime | None = None) -> Hospital:
@@ -54,10 +66,10 @@ def register_hospital(*, user, name: str, city: str, address: str, phone: str, e
     if logo:
         hospital.logo.save(logo.content.name, logo.content, save=False)
     hospital.save()
-    Membership.objects.create(
+    create_membership(membership=Membership(
         user=user, hospital=hospital, role=Role.ADMIN, status=Membership.Status.APPROVED,
         decided_at=now or timezone.now(),
-    )
+    ), by=user, reason="Registered the hospital.")
     return hospital
 
 
@@ -177,10 +189,10 @@ def apply_to_hospital(*, user, hospital: Hospital, department: Department, consu
             "department", "consultation_fee", "cover_letter", "decision_reason", "decided_at", "decided_by",
         ])
     else:
-        membership = Membership.objects.create(
+        membership = create_membership(membership=Membership(
             user=user, hospital=hospital, role=Role.DOCTOR, status=Membership.Status.PENDING, department=department,
             consultation_fee=consultation_fee, cover_letter=cover_letter,
-        )
+        ), by=user, reason="Applied.")
     stored = []  # files written so far: removed again if anything below fails
     try:
         for checked in certificates:
@@ -336,10 +348,10 @@ def accept_invitation(*, token: str, user=None, password: str | None = None, pho
         )
     try:
         with transaction.atomic():
-            membership = Membership.objects.create(
+            membership = create_membership(membership=Membership(
                 user=user, hospital=invitation.hospital, role=invitation.role,
                 status=Membership.Status.APPROVED, decided_by=invitation.invited_by, decided_at=now or timezone.now(),
-            )
+            ), by=invitation.invited_by, reason="Accepted the invitation.")
     except IntegrityError as exc:
         raise HospitalError("You already have this role at this hospital.") from exc
     invitation.accepted_at = now or timezone.now()

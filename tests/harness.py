@@ -36,6 +36,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# How long a browser journey waits for what a person would see (an element, a message, a page) before
+# failing: generous, since two cores shared by parallel runs can stall a page for seconds. Set once
+# on every context and on expect(); journeys never pass their own timeout nor pause for a fixed time.
+BROWSER_TIMEOUT_MS = 30_000
 IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 SERVER_START_SECONDS = 40
 

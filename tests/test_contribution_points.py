@@ -44,11 +44,11 @@ def test_new_apps_event_is_notified_and_emailed(throwaway_app, pharmacist, djang
     assert [message.subject for message in mail.outbox] == ["Running low at Green Life: Napa 500"]
 
 
-def test_installing_the_new_app_registers_its_contributions(throwaway_app):
-    assert "stock" in navigation.NAV_ITEMS and "stock_low" in events.EVENTS
+def test_installing_the_new_app_registers_its_contributions_and_uninstalling_removes_them(install_throwaway_app):
+    with install_throwaway_app():
+        assert "stock" in navigation.NAV_ITEMS and "stock_low" in events.EVENTS
+        assert "throwaway/low_stock_panel.html" in dashboard.PANELS
 
-
-def test_once_uninstalled_nothing_of_the_new_app_stays_registered():
     assert "stock" not in navigation.NAV_ITEMS
     assert "throwaway/low_stock_panel.html" not in dashboard.PANELS
     assert "stock_low" not in events.EVENTS
@@ -65,18 +65,22 @@ def test_patient_home_shows_no_doctor_card(client_for, patient):
     assert "Your hospitals" not in client_for(patient).get("/me/").content.decode()
 
 
-def test_once_uninstalled_nothing_of_the_new_apps_shop_or_record_parts_stays(throwaway_app):
+def test_once_uninstalled_nothing_the_new_app_registered_anywhere_stays(install_throwaway_app):
     from accounts import orders
+    from healthstack import mail
+    from payments import payables
     from records import sections, timeline
 
-    timeline.register_timeline_kind("note", label="Notes", template="x.html", entries=lambda *a, **k: [])
-    sections.register_record_section("trend", template="x.html", selector=lambda **k: {})
-    orders.register_order_source("stock", label="Stock", orders=lambda user: [])
-
-
-def test_after_it_the_registries_are_as_before():
-    from accounts import orders
-    from records import sections, timeline
+    with install_throwaway_app():
+        timeline.register_timeline_kind("note", label="Notes", template="x.html", entries=lambda *a, **k: [])
+        sections.register_record_section("trend", template="x.html", selector=lambda **k: {})
+        orders.register_order_source("stock", label="Stock", orders=lambda user: [])
+        dashboard.register_role_home("stock_keeper", "stock:list")
+        payables.register_payable("stock_order", lambda pk, payer: None, awaiting=lambda payer: [])
+        mail.register_attachment("stock_sheet", lambda ref: ("stock.pdf", b"", "application/pdf"))
 
     assert "note" not in timeline.TIMELINE_KINDS and "trend" not in sections.RECORD_SECTIONS
     assert "stock" not in orders.ORDER_SOURCES
+    assert "stock_keeper" not in dashboard.ROLE_HOMES
+    assert payables.find_payable("stock_order", 1, None) is None and payables.payables_awaiting_payment(None) == []
+    assert "stock_sheet" not in mail._RENDERERS

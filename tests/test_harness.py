@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -125,3 +126,31 @@ def test_the_task_queue_is_a_file_beside_the_database_by_default_and_redis_with_
     assert _settings_in_subprocess("(settings.HUEY['huey_class'], settings.HUEY['url'])",
                                    REDIS_URL="redis://127.0.0.1:6399/2", DJANGO_DEBUG_TOOLBAR="0") == repr(
         ("huey.RedisHuey", "redis://127.0.0.1:6399/2"))
+
+
+def _collected(*args) -> list[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *args],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode in (0, 5), result.stdout + result.stderr  # 5: nothing collected
+    return [line for line in result.stdout.splitlines() if "::" in line]
+
+
+def test_e2e_marker_selects_the_browser_journeys_and_deselects_them():
+    journeys = _collected("-m", "e2e", "tests/e2e/test_smoke.py", "tests/e2e/test_records_journey.py")
+
+    assert journeys and all(node.startswith("tests/e2e/") for node in journeys)
+    assert _collected("-m", "not e2e", "tests/e2e/test_smoke.py", "tests/e2e/test_records_journey.py") == []
+
+
+FIXED_WAIT = re.compile(r"wait_for_timeout\(|time\.sleep\(|\btimeout\s*=|setTimeout\([^)]*,\s*\d+\s*\)")
+
+
+def test_browser_journeys_wait_for_what_a_person_sees_never_a_fixed_time():
+    # A busy machine stalls pages for seconds: journeys wait on states, with the one BROWSER_TIMEOUT_MS.
+    journeys = sorted((REPO_ROOT / "tests" / "e2e").glob("*.py"))
+    offenders = [f"{path.name}:{number}: {line.strip()}" for path in journeys
+                 for number, line in enumerate(path.read_text().splitlines(), 1) if FIXED_WAIT.search(line)]
+
+    assert journeys and offenders == []

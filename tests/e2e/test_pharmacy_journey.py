@@ -104,7 +104,7 @@ def test_prescribed_medicine_bought_paid_prepared_ready_live_and_collected(new_c
     expect(desk.get_by_test_id("order-status")).to_contain_text("Ready")
 
     # The patient's open page shows "ready" by itself, with the batch handed over.
-    expect(status).to_have_attribute("data-status", "ready", timeout=15_000)
+    expect(status).to_have_attribute("data-status", "ready")
     expect(patient_page.get_by_test_id("ready-note")).to_be_visible()
     expect(patient_page.get_by_test_id("dispensed")).to_contain_text("ZX-SOON")
     assert patient_page.evaluate("window.__notReloaded") is True
@@ -112,8 +112,7 @@ def test_prescribed_medicine_bought_paid_prepared_ready_live_and_collected(new_c
 
     desk.get_by_role("button", name="Collected").click()
     expect(desk.get_by_test_id("order-status")).to_contain_text("Collected")
-    expect(patient_page.get_by_test_id("order-status")).to_have_attribute("data-status", "collected",
-                                                                         timeout=15_000)
+    expect(patient_page.get_by_test_id("order-status")).to_have_attribute("data-status", "collected")
 
     order.refresh_from_db()
     soonest.refresh_from_db()
