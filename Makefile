@@ -34,7 +34,7 @@ run: install
 	@echo "==> http://127.0.0.1:$(PORT)/ (SITE_URL $${SITE_URL:-from .env}); Ctrl-C stops Daphne and the task consumer"
 # honcho stamps each line in its own zone and Django puts web and worker in TIME_ZONE: honcho gets
 # that zone too, so every time in the output reads one clock.
-	TZ=$$($(BIN)/python -c 'from healthstack.settings import TIME_ZONE; print(TIME_ZONE)') \
+	TZ=$$($(BIN)/python -c 'from config.settings import TIME_ZONE; print(TIME_ZONE)') \
 		PORT=$(PORT) $(BIN)/honcho start --env /dev/null
 
 # Extra pytest arguments: make test ARGS="accounts -k signup"

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "healthstack.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 BENCH_DOMAIN = "chat-bench.test"
 BENCH_HOSPITAL = "chat-bench-hospital"

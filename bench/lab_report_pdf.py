@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 TMP = Path(tempfile.mkdtemp(prefix="healthstack-lab-pdf-bench-"))
 os.environ.update({
-    "DJANGO_SETTINGS_MODULE": "healthstack.settings", "DATABASE_URL": f"sqlite:///{TMP / 'db.sqlite3'}",
+    "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": f"sqlite:///{TMP / 'db.sqlite3'}",
     "DJANGO_SECRET_KEY": "lab-report-pdf-bench-secret-key-of-fifty-or-more-characters",
     "HUEY_DATABASE": str(TMP / "tasks.sqlite3"), "DJANGO_DEBUG_TOOLBAR": "0", "HUEY_IMMEDIATE": "1",
     "MEDIA_ROOT": str(TMP / "media"), "PRIVATE_MEDIA_ROOT": str(TMP / "private"),

@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 TMP = Path(tempfile.mkdtemp(prefix="healthstack-mail-bench-"))
 SECRET = "mail-outage-bench-secret-key-of-fifty-or-more-characters-xx"
 os.environ.update({
-    "DJANGO_SETTINGS_MODULE": "healthstack.settings", "DATABASE_URL": f"sqlite:///{TMP / 'db.sqlite3'}",
+    "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": f"sqlite:///{TMP / 'db.sqlite3'}",
     "DJANGO_SECRET_KEY": SECRET, "HUEY_DATABASE": str(TMP / "tasks.sqlite3"), "DJANGO_DEBUG_TOOLBAR": "0",
 })
 

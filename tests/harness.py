@@ -164,7 +164,7 @@ def _die_with_parent() -> None:
 
 
 class LiveServer:
-    """Daphne serving ``healthstack.asgi:application`` in a subprocess on a free loopback port."""
+    """Daphne serving ``config.asgi:application`` in a subprocess on a free loopback port."""
 
     def __init__(self, *, database_url: str, media_root: Path, private_media_root: Path,
                  mail_dir: Path, log_path: Path, secret_key: str, extra_env: dict | None = None):
@@ -174,7 +174,7 @@ class LiveServer:
         self.log_path = log_path
         self.env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "healthstack.settings",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
             "DATABASE_URL": database_url,
             "MEDIA_ROOT": str(media_root),
             "PRIVATE_MEDIA_ROOT": str(private_media_root),
@@ -202,7 +202,7 @@ class LiveServer:
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
-             "--access-log", "-", "healthstack.asgi:application"],
+             "--access-log", "-", "config.asgi:application"],
             cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent,
         )
@@ -362,7 +362,7 @@ def manage_py(*args: str, env: dict, timeout: float = 120) -> subprocess.Complet
              if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "HUEY_", "SITE_URL"))}
     result = subprocess.run(
         [sys.executable, "manage.py", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout,
-        env={**clean, "DJANGO_SETTINGS_MODULE": "healthstack.settings", "DJANGO_DEBUG_TOOLBAR": "0",
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG_TOOLBAR": "0",
              "EMAIL_URL": "consolemail://", **env},
     )
     if result.returncode != 0:

@@ -39,7 +39,7 @@ def session_cookie(db):
 
 @pytest.fixture
 def socket(session_cookie):
-    from healthstack.asgi import application
+    from config.asgi import application
 
     async def make(path, user=None, origin=ORIGIN, cookie=None):
         headers = [(b"host", b"127.0.0.1:8000")]

@@ -28,7 +28,7 @@ def _settings_in_subprocess(expression: str, **env) -> str:
     result = subprocess.run(
         [sys.executable, "-c",
          f"import django; django.setup(); from django.conf import settings; print(repr({expression}))"],
-        cwd=REPO_ROOT, env={**clean, "DJANGO_SETTINGS_MODULE": "healthstack.settings", **env},
+        cwd=REPO_ROOT, env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
         capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 0, result.stderr
@@ -44,7 +44,7 @@ def test_settings_debug_parses_booleans(raw, expected):
 
 def test_settings_configure_argon2_first():
     # Read settings.py itself: the test run swaps in a fast hasher.
-    import healthstack.settings as configured
+    import config.settings as configured
 
     assert configured.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
 

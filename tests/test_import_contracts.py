@@ -13,7 +13,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
-APPS = ["healthstack", "accounts", "hospitals", "appointments", "records", "labs", "pharmacy", "payments",
+APPS = ["config", "healthstack", "accounts", "hospitals", "appointments", "records", "labs", "pharmacy", "payments",
         "notifications", "chat"]
 
 
@@ -55,6 +55,14 @@ def copy_of_the_code(tmp_path):
     ("records/services.py", "from pharmacy import services", "records is not allowed to import pharmacy"),
     ("pharmacy/services/orders.py", "from chat.models import Conversation", "pharmacy is not allowed to import chat"),
     ("labs/services/results.py", "from pharmacy.models import Medicine", "labs is not allowed to import pharmacy"),
+    # The kernel imports no app, nor the wiring that gathers them.
+    ("healthstack/pdf.py", "from hospitals.models import Hospital",
+     "healthstack is the shared kernel and imports no app BROKEN"),
+    ("healthstack/mail.py", "from chat.models import Message",
+     "healthstack is the shared kernel and imports no app BROKEN"),
+    ("healthstack/pages.py", "from config.urls import urlpatterns",
+     "healthstack is the shared kernel and imports no app BROKEN"),
+    ("hospitals/services.py", "from config import urls", "hospitals is not allowed to import config"),
 ])
 def test_a_wrong_import_breaks_a_contract(copy_of_the_code, module, wrong_import, broken):
     path = copy_of_the_code / module

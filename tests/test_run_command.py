@@ -185,7 +185,7 @@ def _setting(expression: str, **env) -> str:
     clean = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
     result = subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); from django.conf import settings; print({expression})"],
-        cwd=REPO_ROOT, env={**clean, "DJANGO_SETTINGS_MODULE": "healthstack.settings", **env},
+        cwd=REPO_ROOT, env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
         capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 0, result.stderr

@@ -1,7 +1,7 @@
 """A socket's database work runs beside other sockets' and pages', not in one shared thread.
 
 Django gives every HTTP request its own thread for sync code; Channels does not do this for
-sockets, so without healthstack.asgi's wrapper every socket of a process (session and user
+sockets, so without config.asgi's wrapper every socket of a process (session and user
 look-ups, access checks, saving chat messages) queues behind one thread, and under load Daphne
 drops handshakes that wait longer than its handshake timeout.
 """

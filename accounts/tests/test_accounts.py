@@ -28,7 +28,7 @@ def png_bytes(color="red"):
 def test_password_hasher_is_argon2():
     import importlib
 
-    module = importlib.import_module("healthstack.settings")
+    module = importlib.import_module("config.settings")
     assert module.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
 
 

@@ -23,7 +23,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from healthstack.api_schema import TIME_PATTERN
-from healthstack.wsgi import application
+from config.wsgi import application
 
 pytestmark = pytest.mark.django_db
 

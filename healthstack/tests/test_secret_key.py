@@ -25,7 +25,7 @@ def _published_key() -> str:
 
 def _load_settings(**values) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SSLCOMMERZ_", "HEALTHSTACK_"))}
-    env = {**clean, "DJANGO_SETTINGS_MODULE": "healthstack.settings", "DJANGO_DEBUG_TOOLBAR": "0",
+    env = {**clean, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG_TOOLBAR": "0",
            "SSLCOMMERZ_MODE": "live", "SSLCOMMERZ_STORE_ID": "greenlife0live",
            "SSLCOMMERZ_STORE_PASSWORD": "greenlife0live@ssl", **values}
     return subprocess.run([sys.executable, "-c", SETUP], cwd=REPO_ROOT, env=env, capture_output=True, text=True,

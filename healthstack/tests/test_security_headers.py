@@ -52,7 +52,7 @@ def test_django_admin_pages_carry_a_strict_csp(client, settings):
 def _settings_of_a_process(code: str, **values) -> str:
     own = ("DJANGO_", "SSLCOMMERZ_", "SECURE_", "HEALTHSTACK_", "DATABASE_URL")
     env = {k: v for k, v in os.environ.items() if not k.startswith(own)}
-    env.update(DJANGO_SETTINGS_MODULE="healthstack.settings", DJANGO_DEBUG_TOOLBAR="0",
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", DJANGO_DEBUG_TOOLBAR="0",
                DJANGO_SECRET_KEY="security-headers-secret-key-of-fifty-or-more-characters", **values)
     result = subprocess.run([sys.executable, "-c", "import django; django.setup()\n" + code], cwd=REPO_ROOT,
                             env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)

@@ -34,14 +34,14 @@ def test_sandbox_is_mounted_in_local_mode_only(settings):
     from django.urls import clear_url_caches
     import importlib
 
-    import healthstack.urls
+    import config.urls
 
     try:
         settings.SSLCOMMERZ_MODE = "live"
         clear_url_caches()
-        live = importlib.reload(healthstack.urls)
+        live = importlib.reload(config.urls)
         assert not any("sandbox/sslcommerz/" in str(p.pattern) for p in live.urlpatterns)
     finally:
         settings.SSLCOMMERZ_MODE = "local"
-        importlib.reload(healthstack.urls)
+        importlib.reload(config.urls)
         clear_url_caches()

@@ -22,7 +22,7 @@ OWN_PREFIXES = ("DJANGO_", "SSLCOMMERZ_", "SECURE_", "HEALTHSTACK_", "SESSION_",
 
 def _environment(**values) -> dict:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(OWN_PREFIXES)}
-    return {**clean, "DJANGO_SETTINGS_MODULE": "healthstack.settings", "DJANGO_DEBUG_TOOLBAR": "0",
+    return {**clean, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG_TOOLBAR": "0",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50), **values}
 
 
@@ -56,7 +56,7 @@ def test_settings_refuse_to_load_with_debug_off_and_no_payment_mode():
 
 def test_daphne_refuses_to_start_with_debug_off_and_no_payment_mode():
     result = _run([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(free_port()),
-                   "healthstack.asgi:application"], **_production_environment(SSLCOMMERZ_MODE=""))
+                   "config.asgi:application"], **_production_environment(SSLCOMMERZ_MODE=""))
 
     assert result.returncode != 0
     assert "SSLCOMMERZ_MODE" in result.stderr

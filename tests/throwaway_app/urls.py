@@ -1,7 +1,7 @@
 from django.shortcuts import render
 from django.urls import include, path
 
-from healthstack.urls import handler400, handler403, handler404, handler500, urlpatterns  # noqa: F401
+from config.urls import handler400, handler403, handler404, handler500, urlpatterns  # noqa: F401
 from hospitals.permissions import hospital_role_required
 
 

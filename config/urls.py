@@ -33,7 +33,7 @@ urlpatterns = [
     path("manage/<slug:hospital_slug>/", include("records.manage_urls")),
     path("manage/<slug:hospital_slug>/", include("labs.manage_urls")),
     path("manage/<slug:hospital_slug>/", include("pharmacy.manage_urls")),
-    path("api/v1/", include("healthstack.api_urls")),
+    path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", TemplateView.as_view(template_name="api/docs.html"), name="api-docs"),
     path("admin/", admin.site.urls),

@@ -2,7 +2,7 @@ import os
 
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "healthstack.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
@@ -11,7 +11,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.conf import settings  # noqa: E402
 
 from healthstack.bodylimit import RequestBodyLimit, limit_daphne_request_bodies  # noqa: E402
-from healthstack.routing import websocket_urlpatterns  # noqa: E402
+from config.routing import websocket_urlpatterns  # noqa: E402
 from healthstack.socketthreads import ThreadPerSocket  # noqa: E402
 
 MAX_REQUEST_BODY_BYTES = settings.MAX_REQUEST_BODY_MB * 1024 * 1024

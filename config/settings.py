@@ -90,9 +90,9 @@ if DEBUG_TOOLBAR:
     # Collapsed to its handle, so the demo's pages are not hidden behind the panel.
     DEBUG_TOOLBAR_CONFIG = {"SHOW_COLLAPSED": True}
 
-ROOT_URLCONF = "healthstack.urls"
-ASGI_APPLICATION = "healthstack.asgi.application"
-WSGI_APPLICATION = "healthstack.wsgi.application"
+ROOT_URLCONF = "config.urls"
+ASGI_APPLICATION = "config.asgi.application"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
@@ -238,7 +238,7 @@ MEDICAL_UPLOAD_MAX_MB = env.int("MEDICAL_UPLOAD_MAX_MB", default=5)
 # the seconds an upload waits for a turn before its form says the server is busy (healthstack/files.py).
 IMAGE_DECODE_CONCURRENCY = env.int("IMAGE_DECODE_CONCURRENCY", default=2)
 IMAGE_DECODE_WAIT_SECONDS = env.float("IMAGE_DECODE_WAIT_SECONDS", default=15.0)
-# A request body over MAX_REQUEST_BODY_MB is answered 413 before Django reads it (healthstack/asgi.py);
+# A request body over MAX_REQUEST_BODY_MB is answered 413 before Django reads it (config/asgi.py);
 # the default fits the largest form: a doctor's application with five certificates and a photo.
 MAX_REQUEST_BODY_MB = env.int("MAX_REQUEST_BODY_MB", default=5 * CERTIFICATE_UPLOAD_MAX_MB + IMAGE_UPLOAD_MAX_MB + 3)
 # Uploads over 1 MB are spooled to temporary files, never held in memory whole.
