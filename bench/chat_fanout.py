@@ -214,7 +214,7 @@ async def load(args, rooms):
             await asyncio.sleep(pause)
     try:
         await asyncio.wait_for(run.all_delivered.wait(), timeout=max(5.0, args.timeout - (time.perf_counter() - started)))
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pass
     finished = run.last_at or time.perf_counter()
     for ws in sockets:

@@ -18,7 +18,6 @@ Scenarios:
 
 import argparse
 import atexit
-import asyncio
 import json
 import os
 import socket

@@ -8,6 +8,7 @@ Every part is skipped when it is already there, so the step can run again at any
 
 import io
 from datetime import date
+from functools import partial
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
@@ -137,9 +138,9 @@ def seed_access_log(ctx: DemoContext) -> None:
             continue
         reader = {"reader": membership.user, "hospital": membership.hospital}
         reads = (
-            lambda: services.read_patient_record(patient=patient, **reader),
-            lambda: services.read_record_item(items=prescriptions_readable_by(membership.user), pk=prescription.pk,
-                                              object_type=AccessLog.ObjectType.PRESCRIPTION, **reader),
+            partial(services.read_patient_record, patient=patient, **reader),
+            partial(services.read_record_item, items=prescriptions_readable_by(membership.user), pk=prescription.pk,
+                    object_type=AccessLog.ObjectType.PRESCRIPTION, **reader),
         )
         for read in reads:
             try:

@@ -5,9 +5,9 @@
 # throwaway PostgreSQL and Redis on free loopback ports inside one temp folder,
 # runs pytest twice (SQLite: everything not marked postgres; PostgreSQL: the
 # tests marked postgres), stops both servers and deletes the folder whatever
-# happens. Before the passes, lint-imports checks the import contracts in .importlinter
-# (which app may import which); a broken contract fails the run. Extra arguments go to
-# both pytest runs.
+# happens. Before the passes, ruff lints the code (pyproject.toml) and lint-imports
+# checks the import contracts in .importlinter (which app may import which); a finding
+# or a broken contract fails the run. Extra arguments go to both pytest runs.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -16,6 +16,7 @@ VENV=${VENV:-$REPO/.venv}
 PY=$VENV/bin/python
 PYTEST=$VENV/bin/pytest
 LINT_IMPORTS=$VENV/bin/lint-imports
+RUFF=$VENV/bin/ruff
 APT_PACKAGES=(chromium redis-server fonts-noto-core poppler-utils)
 
 case "${CI:-}" in 1 | true | TRUE | True | yes) IN_CI=1 ;; *) IN_CI=0 ;; esac
@@ -32,6 +33,7 @@ warn_or_die() { # fatal under CI, a warning otherwise
 
 [ -x "$PYTEST" ] || die "$PYTEST is missing: run 'make install' first"
 [ -x "$LINT_IMPORTS" ] || die "$LINT_IMPORTS is missing: run 'make install' first"
+[ -x "$RUFF" ] || die "$RUFF is missing: run 'make install' first"
 
 postgres_bin() {
     local dir
@@ -161,6 +163,9 @@ if start_redis; then say "Redis at $TEST_REDIS_URL"; else warn_or_die "could not
 
 # --- The import contracts and the two passes ------------------------------------------
 START=$(date +%s)
+say "lint: ruff check (pyproject.toml)"
+"$RUFF" check --no-cache .
+RC_RUFF=$?
 say "import contracts: lint-imports (.importlinter)"
 "$LINT_IMPORTS" --no-cache
 RC_LINT=$?
@@ -183,6 +188,10 @@ fi
 RAW_CODES="$RC1/$RC2"
 STATUS=0
 NOTES=()
+if [ $RC_RUFF != 0 ]; then
+    STATUS=1
+    NOTES+=("ruff check exited $RC_RUFF: see its report above ('.venv/bin/ruff check --fix .' mends some)")
+fi
 if [ $RC_LINT != 0 ]; then
     STATUS=1
     NOTES+=("lint-imports exited $RC_LINT: an import breaks a contract in .importlinter (see its report above)")
@@ -224,6 +233,6 @@ ELAPSED=$(($(date +%s) - START))
 
 cleanup
 for note in "${NOTES[@]+"${NOTES[@]}"}"; do printf 'FAILED: %s\n' "$note"; done
-printf 'make test (%ss, pytest exit codes %s, lint-imports %s)\n' "$ELAPSED" "$RAW_CODES" "$RC_LINT"
+printf 'make test (%ss, pytest exit codes %s, ruff %s, lint-imports %s)\n' "$ELAPSED" "$RAW_CODES" "$RC_RUFF" "$RC_LINT"
 printf 'TOTAL: %s\n' "$COUNTS"
 exit $STATUS

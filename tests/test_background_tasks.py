@@ -1,6 +1,6 @@
 """The periodic work the consumer runs: what is scheduled when, one runner at a time, and each job's effect."""
 
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import datetime, timedelta, timezone as dt_timezone, UTC
 
 import pytest
 from django.core import mail as django_mail
@@ -16,7 +16,7 @@ from hospitals.services import purge_expired_invitations
 from records import services as records_services
 from records.models import AccessLog
 
-NOW = datetime(2026, 11, 30, 3, 0, tzinfo=dt_timezone.utc)
+NOW = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
 
 
 def _due(when: datetime) -> set[str]:

@@ -111,7 +111,7 @@ def test_admin_pages_render_for_every_model(client_for):
 
     operator = User.objects.create_superuser(email="op2@example.test", password="x", full_name="Operator")
     client = client_for(operator)
-    for model, model_admin in admin.site._registry.items():
+    for model in admin.site._registry:
         if model._meta.app_label not in OUR_APPS:
             continue
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")

@@ -1,6 +1,6 @@
 """API tokens expire, idle out for staff, die with the password or a suspension, and can be revoked."""
 
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import datetime, timedelta, timezone as dt_timezone, UTC
 from urllib.parse import urlsplit
 
 import pytest
@@ -15,7 +15,7 @@ from accounts.tests.factories import PASSWORD, PatientFactory, UserFactory
 from hospitals.models import Membership
 from hospitals.tests.factories import MembershipFactory
 
-START = datetime(2026, 3, 2, 9, 0, tzinfo=dt_timezone.utc)
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def log_in(user, agent="HealthStack Android 2.1"):

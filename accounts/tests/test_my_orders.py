@@ -1,6 +1,6 @@
 """/me/cart/ and /me/orders/: what the apps that sell things (labs, pharmacy) register shows up, merged."""
 
-from datetime import datetime, timezone as dt_timezone
+from datetime import datetime, timezone as dt_timezone, UTC
 from decimal import Decimal
 
 import pytest
@@ -18,7 +18,7 @@ def shop(throwaway_app):
 
 def _row(kind, reference, day, status="paid"):
     return OrderRow(kind=kind, kind_label=kind.title(), reference=reference, hospital_name="Green Life",
-                    status=status, status_label=status.title(), placed_at=datetime(2026, 11, day, tzinfo=dt_timezone.utc),
+                    status=status, status_label=status.title(), placed_at=datetime(2026, 11, day, tzinfo=UTC),
                     total=Decimal("850.00"), currency="BDT", url=f"/{kind}/{reference}/")
 
 

@@ -44,7 +44,7 @@ def nothing_for(channel: str) -> bool:
     async def attempt():
         try:
             await asyncio.wait_for(get_channel_layer().receive(channel), 0.2)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return True
         return False
 

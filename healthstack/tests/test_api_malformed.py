@@ -91,7 +91,7 @@ def test_non_object_json_bodies_are_refused_everywhere(api_world, api_clients):
 
 def as_template(route):
     """"api/v1/doctors/<int:pk>/" as the schema writes it: "/api/v1/doctors/{id}/"."""
-    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "{id}" if m.group(1) == "pk" else "{%s}" % m.group(1), route)
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "{id}" if m.group(1) == "pk" else f"{{{m.group(1)}}}", route)
 
 
 def test_wrong_typed_fields_are_field_errors_everywhere(api_world, api_clients):

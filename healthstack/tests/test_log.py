@@ -3,7 +3,7 @@
 import logging
 import logging.config
 import time
-from datetime import datetime, timezone as dt_timezone
+from datetime import datetime, timezone as dt_timezone, UTC
 
 import pytest
 from django.conf import settings
@@ -36,6 +36,6 @@ def _line_of_settings_formatter(message: str, created: datetime) -> str:
 def test_a_log_line_gives_the_time_of_the_process_zone_and_names_its_offset(process_zone, zone, stamp):
     process_zone(zone)
 
-    line = _line_of_settings_formatter("Listening", datetime(2026, 12, 4, 16, 7, 7, 961000, tzinfo=dt_timezone.utc))
+    line = _line_of_settings_formatter("Listening", datetime(2026, 12, 4, 16, 7, 7, 961000, tzinfo=UTC))
 
     assert line == f"{stamp} INFO daphne.server Listening"

@@ -1,6 +1,6 @@
 """The outbox: emails are written with the work, sent by a task, retried with backoff, never sent twice."""
 
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import datetime, timedelta, timezone as dt_timezone, UTC
 
 import pytest
 import time_machine
@@ -11,7 +11,7 @@ from django.urls import reverse
 from healthstack import mail
 from healthstack.models import OutgoingEmail
 
-T0 = datetime(2026, 11, 30, 4, 0, tzinfo=dt_timezone.utc)
+T0 = datetime(2026, 11, 30, 4, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -86,13 +86,13 @@ def test_debug_on_mistyped_links_get_the_sites_own_404_page(client):
     hospital = ListedHospitalFactory(slug="padma-hope")
     DepartmentFactory(hospital=hospital, slug="cardiology", is_active=False)
 
-    for path in ["/hospitals/nonexistent/", "/doctors/9999/", "/hospitals/padma-hope/departments/cardiology/",
-                 "/hospitals/padma-hope/departments/no-such-department/", "/no-such-page/"]:
-        response = client.get(path)
+    for mistyped in ["/hospitals/nonexistent/", "/doctors/9999/", "/hospitals/padma-hope/departments/cardiology/",
+                     "/hospitals/padma-hope/departments/no-such-department/", "/no-such-page/"]:
+        response = client.get(mistyped)
 
-        assert response.status_code == 404, path
-        assert _friendly_404(response), path
-        assert "Content-Security-Policy" in response.headers, path
+        assert response.status_code == 404, mistyped
+        assert _friendly_404(response), mistyped
+        assert "Content-Security-Policy" in response.headers, mistyped
 
 
 @pytest.mark.django_db
