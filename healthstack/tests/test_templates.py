@@ -12,7 +12,7 @@ from django.test import RequestFactory
 from django.test import override_settings
 from django.urls import path, reverse
 
-from healthstack import urls as site_urls
+from config import urls as site_urls
 
 BASE_DIR = Path(settings.BASE_DIR)
 TEMPLATES_DIR = BASE_DIR / "templates"
