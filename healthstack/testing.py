@@ -10,6 +10,7 @@ machine sees for one pair. An app's test module parametrizes one test with both:
                          history=lambda row: row.status_changes)
 """
 
+import ast
 import threading
 from collections.abc import Callable
 
@@ -81,3 +82,17 @@ def in_threads(count: int, work) -> list[tuple[str, object]]:
     for thread in threads:
         thread.join(timeout=60)
     return results
+
+
+def attribute_stores(node: ast.AST, attributes) -> list[tuple[int, str]]:
+    """``(line, attribute)`` where ``node`` (a statement of a parsed module) assigns one of ``attributes`` (``x.a = …``,
+    ``x.a += …``, ``x.a: int = …``, in tuples too); [] for any other node. Tests that guard a field's
+    one writer (a status, the stock counts) walk a module's tree with it."""
+    if isinstance(node, ast.Assign):
+        targets = node.targets
+    elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+        targets = [node.target]
+    else:
+        return []
+    return [(part.lineno, part.attr) for target in targets for part in ast.walk(target)
+            if isinstance(part, ast.Attribute) and part.attr in attributes and isinstance(part.ctx, ast.Store)]

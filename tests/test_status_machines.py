@@ -12,6 +12,8 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 
+from healthstack.testing import attribute_stores
+
 PRIMITIVE = Path("healthstack/status.py")
 ASSIGNMENT = re.compile(r"\.status\s*=(?!=)")
 BULK_UPDATE = re.compile(r"\.update\((?:[^()]|\([^()]*\))*?\bstatus\s*=", re.DOTALL)
@@ -41,15 +43,7 @@ def _writes_outside_the_primitive(relative: Path, text: str) -> list[str]:
     found = [(_line(text, m.start()), ".status =") for m in ASSIGNMENT.finditer(text)]
     found += [(_line(text, m.start()), "update(status=...)") for m in BULK_UPDATE.finditer(text)]
     for node in ast.walk(ast.parse(text)):
-        targets = []
-        if isinstance(node, ast.Assign):
-            targets = node.targets
-        elif isinstance(node, ast.AugAssign | ast.AnnAssign):
-            targets = [node.target]
-        for target in targets:
-            for part in ast.walk(target):
-                if isinstance(part, ast.Attribute) and part.attr == "status" and isinstance(part.ctx, ast.Store):
-                    found.append((part.lineno, ".status assigned"))
+        found += [(line, ".status assigned") for line, _attr in attribute_stores(node, {"status"})]
         if isinstance(node, ast.Call):
             name = getattr(node.func, "id", getattr(node.func, "attr", ""))
             arguments = [a.value for a in node.args if isinstance(a, ast.Constant)]

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from appointments.tests.factories import AppointmentFactory
 from labs import services
 from labs.models import LabOrder
 from records.services import issue_prescription
@@ -119,6 +120,16 @@ def make_order(female_patient, haemoglobin_test, glucose_test, lab_worker, docto
         return order
 
     return make
+
+
+@pytest.fixture
+def critical_order(make_order, glucose_test, haemoglobin_test, doctor_membership, female_patient):
+    """A reported order with a critically high glucose, ordered by ``doctor``, who saw the patient (care)."""
+    AppointmentFactory(membership=doctor_membership, patient=female_patient, date=date(2026, 2, 1),
+                       status="completed")
+    values = default_values([haemoglobin_test, glucose_test])
+    values[glucose_test.analytes.get(name="Fasting glucose")] = "30.0"
+    return make_order("reported", values=values)
 
 
 def default_values(tests) -> dict:

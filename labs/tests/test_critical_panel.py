@@ -1,31 +1,19 @@
 """The doctor's "critical lab results" dashboard panel follows the alerts live: its list is a fragment the page
 fetches again when a critical result arrives or one is acknowledged, over the doctor's notification socket."""
 
-from datetime import date
 
 import pytest
 from asgiref.sync import sync_to_async
 
-from appointments.tests.factories import AppointmentFactory
 from hospitals.tests.factories import MembershipFactory
 from labs import services
 from tests.sockets import fresh_channel_layer, frame, session_cookie, socket  # noqa: F401
 
-from .conftest import NOW, default_values
+from .conftest import NOW
 
 
 def panel_url(hospital):
     return f"/manage/{hospital.slug}/lab/critical-results/"
-
-
-@pytest.fixture
-def critical_order(make_order, glucose_test, haemoglobin_test, doctor_membership, female_patient):
-    """A reported order with a critically high glucose, ordered by ``doctor``, who saw the patient (care)."""
-    AppointmentFactory(membership=doctor_membership, patient=female_patient, date=date(2026, 2, 1),
-                       status="completed")
-    values = default_values([haemoglobin_test, glucose_test])
-    values[glucose_test.analytes.get(name="Fasting glucose")] = "30.0"
-    return make_order("reported", values=values)
 
 
 @pytest.mark.django_db

@@ -2,18 +2,16 @@
 and the doctor's critical-result acknowledgement, as lab staff use them."""
 
 import io
-from datetime import date
 from decimal import Decimal
 
 import pytest
 import time_machine
 from pypdf import PdfReader
 
-from appointments.tests.factories import AppointmentFactory
 from labs.models import LabOrder, LabTest, ReferenceRange
 from records.models import AccessLog
 
-from .conftest import NOW, default_values
+from .conftest import NOW
 
 pytestmark = pytest.mark.django_db
 
@@ -241,16 +239,6 @@ def test_another_hospitals_test_is_404(lab, hospital, other_hospital):
 
 
 # --- Critical values ------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def critical_order(make_order, glucose_test, haemoglobin_test, doctor_membership, female_patient):
-    """A reported order with a critically high glucose, ordered by ``doctor``, who saw the patient (care)."""
-    AppointmentFactory(membership=doctor_membership, patient=female_patient, date=date(2026, 2, 1),
-                       status="completed")
-    values = default_values([haemoglobin_test, glucose_test])
-    values[glucose_test.analytes.get(name="Fasting glucose")] = "30.0"
-    return make_order("reported", values=values)
 
 
 def test_doctor_dashboard_shows_the_critical_result_until_acknowledged(client_for, doctor, hospital, critical_order,

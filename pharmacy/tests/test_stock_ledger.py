@@ -8,6 +8,8 @@ bypass the ledger's locks and its balance with the batches (``selectors.assert_l
 import ast
 from pathlib import Path
 
+from healthstack.testing import attribute_stores
+
 PHARMACY = Path(__file__).resolve().parent.parent
 WRITER = Path("services/stock.py")
 COUNTS = {"quantity_on_hand", "quantity_reserved"}
@@ -49,15 +51,7 @@ def ledger_writes(source: str) -> list[tuple[int, str]]:
     """``(line, what)`` for each write to the stock ledger in ``source``."""
     found = []
     for node in ast.walk(ast.parse(source)):
-        targets = []
-        if isinstance(node, ast.Assign):
-            targets = node.targets
-        elif isinstance(node, ast.AugAssign | ast.AnnAssign):
-            targets = [node.target]
-        for target in targets:
-            for part in ast.walk(target):
-                if isinstance(part, ast.Attribute) and part.attr in COUNTS and isinstance(part.ctx, ast.Store):
-                    found.append((part.lineno, f".{part.attr} assigned"))
+        found += [(line, f".{attr} assigned") for line, attr in attribute_stores(node, COUNTS)]
         if isinstance(node, ast.Call) and (what := _call_writes(node)):
             found.append((node.lineno, what))
     return sorted(set(found))
