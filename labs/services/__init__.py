@@ -45,7 +45,6 @@ from .orders import (
     mark_order_paid,
     order_tests,
     order_tests_from_prescription,
-    payment_hold_minutes,
     recommend_tests,
     remove_from_cart,
 )
