@@ -89,4 +89,17 @@ def _patients_awaiting_payment(payer):
     return MedicineOrder.objects.for_patient(payer).filter(status="awaiting_payment", amount__gt=0).with_people()
 
 
-register_payable(PayableMedicineOrder.payable_kind, _patients_order, awaiting=_patients_awaiting_payment)
+def _stale_holds(now):
+    from .models import MedicineOrder
+
+    return MedicineOrder.objects.stale_holds(now)
+
+
+def _expire(order, now):
+    from .services import expire_order
+
+    return expire_order(order=order, now=now)
+
+
+register_payable(PayableMedicineOrder.payable_kind, _patients_order, awaiting=_patients_awaiting_payment,
+                 stale=_stale_holds, expire=_expire)

@@ -41,7 +41,6 @@ from .orders import (
     cart_problems,
     checkout,
     expire_order,
-    expire_stale_lab_holds,
     mark_order_paid,
     order_tests,
     order_tests_from_prescription,

@@ -395,22 +395,3 @@ def expire_order(*, order: LabOrder, by=None, now: datetime | None = None) -> La
     notify(order.patient, "lab_order_expired", _patient_context(order), url=order_url(order),
            group=f"lab_order:{order.pk}", now=now)
     return order
-
-
-def expire_stale_lab_holds(*, now: datetime | None = None) -> int:
-    """Expire every lab order awaiting payment whose hold has run out; return how many.
-
-    Run every minute by ``labs.tasks``; nothing stale costs one query and no transaction.
-    Rows another worker holds are skipped (it is expiring or paying them).
-    """
-    now = now or timezone.now()
-    stale = LabOrder.objects.stale_holds(now)
-    stale_ids = list(stale.values_list("pk", flat=True)[:500])
-    if not stale_ids:
-        return 0
-    expired = 0
-    with transaction.atomic():
-        for order in stale.filter(pk__in=stale_ids).select_for_update(skip_locked=True):
-            expire_order(order=order, now=now)
-            expired += 1
-    return expired

@@ -399,25 +399,6 @@ def expire_order(*, order: MedicineOrder, by=None, now: datetime | None = None) 
     return order
 
 
-def expire_stale_medicine_holds(*, now: datetime | None = None) -> int:
-    """Expire every awaiting-payment medicine order whose hold ran out, releasing its stock; return how many.
-
-    Run every minute by pharmacy.tasks; one query and no transaction when nothing is stale.
-    Each order is moved under its own lock (rows another process holds are left for next time).
-    """
-    now = now or timezone.now()
-    stale = MedicineOrder.objects.stale_holds(now)
-    ids = list(stale.values_list("pk", flat=True)[:500])
-    expired = 0
-    for pk in ids:
-        with transaction.atomic():
-            order = stale.filter(pk=pk).select_for_update(skip_locked=True).first()
-            if order is not None:
-                expire_order(order=order, now=now)
-                expired += 1
-    return expired
-
-
 @transaction.atomic
 def cancel_order(*, order: MedicineOrder, by, reason: str = "", now: datetime | None = None) -> MedicineOrder:
     """Cancel before the medicines are ready: release the reserved stock and refund in full what was paid.
