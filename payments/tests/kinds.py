@@ -51,3 +51,22 @@ def medicine_order(patient, hospital, now, *, price=Decimal("12.00")):
 
 
 KINDS = {"appointment": appointment, "lab_order": lab_order, "medicine_order": medicine_order}
+
+# The status a payable of each kind moves to once paid.
+PAID_STATUS = {"appointment": "requested", "lab_order": "paid", "medicine_order": "paid"}
+# An amount over zero but under the gateway's smallest payment, as each kind's own price.
+TOO_SMALL = {"appointment": {"fee": Decimal("9.99")}, "lab_order": {"price": Decimal("9.99")},
+             "medicine_order": {"price": Decimal("4.99")}}  # two units: 9.98
+
+
+def cancel(payable, by):
+    """The payer cancels ``payable`` through its domain's own service (before its point of no return)."""
+    if payable.payable_kind == "appointment":
+        from appointments.services import cancel_appointment
+
+        return cancel_appointment(appointment=payable, by=by, reason="Plans changed")
+    if payable.payable_kind == "lab_order":
+        from labs.services import cancel_order
+    else:
+        from pharmacy.services import cancel_order
+    return cancel_order(order=payable, by=by, reason="Plans changed")
