@@ -1,7 +1,8 @@
-"""The rules every payable shares, written once: the gateway's smallest amount and the payment hold.
+"""The rules every payable shares, written once: the gateway's smallest amount, the payment hold, its expiry.
 
 A domain app (appointments, labs, pharmacy) calls these at checkout; it never picks a hold time
-or a minimum of its own, nor sweeps its own expired holds (DESIGN.md, "Money: one lifecycle, owned by payments").
+or a minimum of its own, nor sweeps its own expired holds (DESIGN.md, "Money: one lifecycle,
+owned by payments"): it registers ``stale`` and ``expire`` with its payable (payments.payables).
 """
 
 import logging
