@@ -68,4 +68,17 @@ def _patients_awaiting_payment(payer):
     return Appointment.objects.for_patient(payer).filter(status="awaiting_payment", fee__gt=0).with_people()
 
 
-register_payable(PayableAppointment.payable_kind, _patients_appointment, awaiting=_patients_awaiting_payment)
+def _stale_holds(now):
+    from .models import Appointment
+
+    return Appointment.objects.stale_holds(now)
+
+
+def _expire(appointment, now):
+    from .services import expire_appointment
+
+    return expire_appointment(appointment=appointment)
+
+
+register_payable(PayableAppointment.payable_kind, _patients_appointment, awaiting=_patients_awaiting_payment,
+                 stale=_stale_holds, expire=_expire)

@@ -8,7 +8,6 @@ the people concerned (after commit, through realtime and notify()).
 
 from datetime import date, datetime, time, timedelta
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
@@ -21,6 +20,7 @@ from healthstack.status import locked
 from healthstack.templatetags.money import money
 from hospitals.models import Membership
 from notifications.services import notify
+from payments import lifecycle
 
 from . import realtime
 from .models import (
@@ -41,10 +41,6 @@ Status = Appointment.Status
 SLOT_TAKEN = "This slot was just taken. Please choose another time."
 
 __all__ = ["AppointmentError", "InvalidTransition"]
-
-
-def payment_hold_minutes() -> int:
-    return getattr(settings, "PAYMENT_HOLD_MINUTES", 15)
 
 
 # Schedules ------------------------------------------------------------------------------------
@@ -230,6 +226,10 @@ def book_appointment(*, patient, membership: Membership, day: date, start: time,
     if membership.user_id == patient.pk:
         raise AppointmentError("You cannot book an appointment with yourself.")
     slot = _check_slot(membership, day, start, now)
+    try:
+        lifecycle.check_minimum(membership.consultation_fee, membership.currency)
+    except lifecycle.AmountTooSmall as error:
+        raise AppointmentError(error.message) from None
     expire_stale_holds(now=now, membership=membership, day=day)
     get_user_model().objects.select_for_update().filter(pk=patient.pk).first()
     own = _overlapping(Appointment.objects.for_patient(patient).active(), slot.starts_at, slot.ends_at, day)
@@ -247,7 +247,7 @@ def book_appointment(*, patient, membership: Membership, day: date, start: time,
                 hospital=membership.hospital, patient=patient, membership=membership, date=day,
                 start_time=slot.start, end_time=slot.end, reason=reason, status=Status.AWAITING_PAYMENT,
                 fee=membership.consultation_fee, currency=membership.currency,
-                hold_expires_at=now + timedelta(minutes=payment_hold_minutes()),
+                hold_expires_at=lifecycle.hold_expires_at(now),
             )
     except IntegrityError as exc:
         raise AppointmentError(SLOT_TAKEN) from exc

@@ -1,15 +1,11 @@
-"""Appointments' background work, run by the Huey consumer: expiring unpaid holds and sending reminders."""
+"""Appointments' background work, run by the Huey consumer: sending reminders.
+
+Bookings whose payment hold ran out are expired by payments' one sweep (``payments.tasks``)."""
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
-from .services import expire_stale_holds, send_due_reminders
-
-
-@db_periodic_task(crontab(minute="*"))
-@lock_task("appointments-expire-holds")
-def expire_holds_task() -> int:
-    return expire_stale_holds()
+from .services import send_due_reminders
 
 
 @db_periodic_task(crontab(minute="*"))

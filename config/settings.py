@@ -386,6 +386,8 @@ SSLCOMMERZ_STORE_PASSWORD = env.str(
 )
 SSLCOMMERZ_BASE_URL = (env.str("SSLCOMMERZ_BASE_URL", default="") or SSLCOMMERZ_HOSTS.get(SSLCOMMERZ_MODE, "")).rstrip("/")
 PAYMENT_HOLD_MINUTES = env.int("PAYMENT_HOLD_MINUTES", default=15)
+# The smallest amount the gateway takes (SSLCommerz refuses less); every payable is refused under it at checkout.
+PAYMENT_MIN_AMOUNT = env.str("PAYMENT_MIN_AMOUNT", default="10.00")
 # Minutes a critical lab result may wait for the ordering doctor before the hospital's admins are alerted.
 LAB_CRITICAL_ESCALATION_MINUTES = env.int("LAB_CRITICAL_ESCALATION_MINUTES", default=30)
 PAYMENT_GATEWAY_TIMEOUT = env.float("PAYMENT_GATEWAY_TIMEOUT", default=10.0)

@@ -71,5 +71,18 @@ def _patients_awaiting_payment(payer):
             .with_people().with_lines())
 
 
+def _stale_holds(now):
+    from .models import LabOrder
+
+    return LabOrder.objects.stale_holds(now)
+
+
+def _expire(order, now):
+    from .services import expire_order
+
+    return expire_order(order=order, now=now)
+
+
 def register() -> None:
-    register_payable(PayableLabOrder.payable_kind, _patients_order, awaiting=_patients_awaiting_payment)
+    register_payable(PayableLabOrder.payable_kind, _patients_order, awaiting=_patients_awaiting_payment,
+                     stale=_stale_holds, expire=_expire)

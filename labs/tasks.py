@@ -1,15 +1,11 @@
-"""The laboratory's background work, run by the Huey consumer: expiring unpaid orders, escalating critical results."""
+"""The laboratory's background work, run by the Huey consumer: escalating critical results.
+
+Unpaid orders whose hold ran out are expired by payments' one sweep (``payments.tasks``)."""
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
-from .services import escalate_unacknowledged_criticals, expire_stale_lab_holds
-
-
-@db_periodic_task(crontab(minute="*"))
-@lock_task("labs-expire-holds")
-def expire_lab_holds_task() -> int:
-    return expire_stale_lab_holds()
+from .services import escalate_unacknowledged_criticals
 
 
 @db_periodic_task(crontab(minute="*/5"))

@@ -5,7 +5,10 @@ finder under a short kind name; payments never imports the domain app.
 """
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from decimal import Decimal
+
+from django.db.models import QuerySet
 from typing import Protocol
 
 
@@ -47,16 +50,33 @@ class Payable(Protocol):
 
 Finder = Callable[[int, object], Payable | None]
 AwaitingFinder = Callable[[object], Iterable[Payable]]
+StaleFinder = Callable[[datetime], QuerySet]
+Expirer = Callable[[Payable, datetime], object]
 _FINDERS: dict[str, Finder] = {}
 _AWAITING: dict[str, AwaitingFinder] = {}
+_EXPIRY: dict[str, tuple[StaleFinder, Expirer]] = {}
 
 
-def register_payable(kind: str, finder: Finder, *, awaiting: AwaitingFinder | None = None) -> None:
+def register_payable(kind: str, finder: Finder, *, awaiting: AwaitingFinder | None = None,
+                     stale: StaleFinder | None = None, expire: Expirer | None = None) -> None:
     """``finder(pk, payer)`` returns the payer's own payable ``pk`` or None; ``awaiting(payer)``,
-    when given, returns the payer's payables of this kind that wait for a payment."""
+    when given, returns the payer's payables of this kind that wait for a payment.
+
+    ``stale(now)`` (a queryset of the kind's payables whose hold ran out) and ``expire(payable, now)``
+    (the domain's own expire service: its rules, such as giving stock back) let
+    ``payments.lifecycle.expire_stale_holds`` expire every kind in one sweep."""
     _FINDERS[kind] = finder
     if awaiting is not None:
         _AWAITING[kind] = awaiting
+    if (stale is None) != (expire is None):
+        raise ValueError("A payable registers stale and expire together.")
+    if stale is not None:
+        _EXPIRY[kind] = (stale, expire)
+
+
+def expiring_kinds() -> list[tuple[str, StaleFinder, Expirer]]:
+    """Every registered kind whose holds run out, by name: ``(kind, stale, expire)``."""
+    return [(kind, *_EXPIRY[kind]) for kind in sorted(_EXPIRY)]
 
 
 def find_payable(kind: str, pk: int, payer) -> Payable | None:

@@ -608,17 +608,31 @@ def refund_in_full(*, payment: Payment, reason: str, by=None) -> Payment | None:
         return None
 
 
-def refund_payable(*, payable, reason: str, by=None) -> None:
-    """After the current transaction commits, refund every settled payment of ``payable`` in full.
+def refund_payable(*, payable, reason: str, by=None, amount: Decimal | None = None) -> None:
+    """After the current transaction commits, refund ``payable``: every settled payment in full, or ``amount``.
 
-    For domain apps: an appointment rejected by the hospital or cancelled in time.
+    For domain apps, which say what is to be refunded and never how: an appointment rejected
+    by the hospital or cancelled in time (in full); the unfilled part of a medicine order
+    (``amount``). A part is taken from the payable's latest payment that stands, in full when it
+    covers what is left of it; a refund the gateway refuses is logged and left for the
+    hospital's payments page.
     """
-    ids = list(Payment.objects.for_payable(payable).filter(status__in=(Status.PAID, Status.ON_HOLD))
-               .values_list("pk", flat=True))
+    if amount is None:
+        ids = list(Payment.objects.for_payable(payable).filter(status__in=(Status.PAID, Status.ON_HOLD))
+                   .values_list("pk", flat=True))
+    else:
+        latest = Payment.objects.for_payable(payable).standing().order_by("-pk").first()
+        ids = [latest.pk] if latest is not None and amount > 0 else []
 
     def run():
         for payment in Payment.objects.filter(pk__in=ids):
-            refund_in_full(payment=payment, reason=reason, by=by)
+            if amount is None or amount >= payment.refundable_amount:
+                refund_in_full(payment=payment, reason=reason, by=by)
+                continue
+            try:
+                refund_payment(payment=payment, amount=amount, reason=reason, by=by)
+            except PaymentError:
+                pass  # refund_payment logged it; the payments page shows what is left to refund
 
     if ids:
         transaction.on_commit(run)

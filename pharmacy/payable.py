@@ -51,30 +51,13 @@ class PayableMedicineOrder:
 
 
 def refund_order(order, *, reason: str, amount=None, by=None) -> None:
-    """After the current transaction commits, refund ``order``'s payments: in full, or ``amount`` of them."""
-    from django.db import transaction
+    """After the current transaction commits, refund ``order``: in full, or ``amount`` (its unfilled part).
 
-    from payments.models import Payment, PaymentError
-    from payments.services import refund_in_full, refund_payable, refund_payment
+    How (which payment, in full or in part, what a refused refund does) is payments' rule.
+    """
+    from payments.services import refund_payable
 
-    if amount is None:
-        refund_payable(payable=order, reason=reason, by=by)
-        return
-    payment = Payment.objects.for_payable(order).standing().order_by("-pk").first()
-    if payment is None or amount <= 0:
-        return
-
-    def run():
-        fresh = Payment.objects.get(pk=payment.pk)
-        if amount >= fresh.refundable_amount:
-            refund_in_full(payment=fresh, reason=reason, by=by)
-            return
-        try:
-            refund_payment(payment=fresh, amount=amount, reason=reason, by=by)
-        except PaymentError:  # logged by payments; the hospital's payments page shows what is left to refund
-            pass
-
-    transaction.on_commit(run)
+    refund_payable(payable=order, reason=reason, by=by, amount=amount)
 
 
 def _patients_order(pk: int, payer):
@@ -89,4 +72,17 @@ def _patients_awaiting_payment(payer):
     return MedicineOrder.objects.for_patient(payer).filter(status="awaiting_payment", amount__gt=0).with_people()
 
 
-register_payable(PayableMedicineOrder.payable_kind, _patients_order, awaiting=_patients_awaiting_payment)
+def _stale_holds(now):
+    from .models import MedicineOrder
+
+    return MedicineOrder.objects.stale_holds(now)
+
+
+def _expire(order, now):
+    from .services import expire_order
+
+    return expire_order(order=order, now=now)
+
+
+register_payable(PayableMedicineOrder.payable_kind, _patients_order, awaiting=_patients_awaiting_payment,
+                 stale=_stale_holds, expire=_expire)

@@ -114,6 +114,16 @@ def test_book_appointment_refuses_user_without_patient_profile(doctor_membership
         book(receptionist, doctor_membership, booking_day)
 
 
+def test_book_appointment_with_a_fee_under_the_gateways_smallest_payment_is_refused(patient, doctor_membership,
+                                                                                    booking_day):
+    doctor_membership.consultation_fee = Decimal("9.99")
+    doctor_membership.save(update_fields=["consultation_fee"])
+
+    with pytest.raises(AppointmentError, match="smallest amount that can be paid online is BDT 10.00"):
+        book(patient, doctor_membership, booking_day)
+    assert not Appointment.objects.exists()
+
+
 def test_book_appointment_refuses_taken_slot(patient, doctor_membership, booking_day):
     book(PatientFactory(), doctor_membership, booking_day)
     with pytest.raises(AppointmentError, match="just taken"):

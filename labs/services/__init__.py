@@ -41,11 +41,9 @@ from .orders import (
     cart_problems,
     checkout,
     expire_order,
-    expire_stale_lab_holds,
     mark_order_paid,
     order_tests,
     order_tests_from_prescription,
-    payment_hold_minutes,
     recommend_tests,
     remove_from_cart,
 )

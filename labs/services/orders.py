@@ -5,10 +5,9 @@ Every refusal is a CartError naming the field (or InvalidTransition); nothing is
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from healthstack.status import locked
 from healthstack.templatetags.money import money
 from notifications.services import notify
+from payments import lifecycle
 from records.models import Prescription
 
 from ..models import CartError, InvalidTransition, LabOrder, LabOrderLine, LabTest, PrescriptionLabTest
@@ -25,10 +25,6 @@ from ..permissions import LAB_STAFF_ROLES
 from ._common import Status, _is_staff_for, _patient_context, _text
 
 STAFF_CANCEL_ROLES = LAB_STAFF_ROLES
-
-
-def payment_hold_minutes() -> int:
-    return getattr(settings, "PAYMENT_HOLD_MINUTES", 15)
 
 
 # --- Recommendations on a prescription -------------------------------------------------------------
@@ -239,7 +235,7 @@ def _preparation(lines) -> list[dict]:
 
 @transaction.atomic
 def checkout(*, order: LabOrder, by, now: datetime | None = None) -> LabOrder:
-    """cart → awaiting_payment: fix the amount from today's prices and hold it ``PAYMENT_HOLD_MINUTES``.
+    """cart → awaiting_payment: fix the amount from today's prices and hold it (payments.lifecycle).
 
     Refuses (CartError, field ``lines``) an empty cart or one whose tests were withdrawn or
     repriced since they were added (``cart_problems``): the patient reviews it first. An
@@ -266,7 +262,11 @@ def _place(order: LabOrder, lines: list[LabOrderLine], *, by, now: datetime) -> 
     LabOrderLine.objects.bulk_update(lines, ["price_at_checkout"])
     order.amount = sum((line.price_at_checkout for line in lines), Decimal("0.00"))
     order.currency = lines[0].lab_test.currency
-    order.hold_expires_at = now + timedelta(minutes=payment_hold_minutes())
+    try:
+        lifecycle.check_minimum(order.amount, order.currency)
+    except lifecycle.AmountTooSmall as error:
+        raise CartError(error.message, field="lines") from None
+    order.hold_expires_at = lifecycle.hold_expires_at(now)
     if order.status == Status.CART:
         order.transition_to(Status.AWAITING_PAYMENT, by=by, fields=["amount", "currency", "hold_expires_at"])
     else:
@@ -395,22 +395,3 @@ def expire_order(*, order: LabOrder, by=None, now: datetime | None = None) -> La
     notify(order.patient, "lab_order_expired", _patient_context(order), url=order_url(order),
            group=f"lab_order:{order.pk}", now=now)
     return order
-
-
-def expire_stale_lab_holds(*, now: datetime | None = None) -> int:
-    """Expire every lab order awaiting payment whose hold has run out; return how many.
-
-    Run every minute by ``labs.tasks``; nothing stale costs one query and no transaction.
-    Rows another worker holds are skipped (it is expiring or paying them).
-    """
-    now = now or timezone.now()
-    stale = LabOrder.objects.stale_holds(now)
-    stale_ids = list(stale.values_list("pk", flat=True)[:500])
-    if not stale_ids:
-        return 0
-    expired = 0
-    with transaction.atomic():
-        for order in stale.filter(pk__in=stale_ids).select_for_update(skip_locked=True):
-            expire_order(order=order, now=now)
-            expired += 1
-    return expired

@@ -182,6 +182,17 @@ def test_a_free_order_is_paid_at_checkout(female_patient, hospital):
     assert services.checkout(order=cart, by=female_patient, now=NOW).status == "paid"
 
 
+def test_an_order_under_the_gateways_smallest_payment_is_refused_at_checkout(female_patient, hospital):
+    cheap = LabTestFactory(hospital=hospital, price=Decimal("9.99"))
+    cart = services.add_to_cart(patient=female_patient, lab_test=cheap).order
+
+    with pytest.raises(services.CartError, match="smallest amount that can be paid online is BDT 10.00") as error:
+        services.checkout(order=cart, by=female_patient, now=NOW)
+    assert error.value.field == "lines"
+    cart.refresh_from_db()
+    assert (cart.status, cart.hold_expires_at) == ("cart", None)
+
+
 def test_order_tests_from_prescription_fills_the_cart(female_patient, haemoglobin_test, glucose_test,
                                                       issued_prescription):
     prescription = issued_prescription([haemoglobin_test, glucose_test])

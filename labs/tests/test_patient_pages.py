@@ -167,6 +167,15 @@ def test_cart_says_when_a_test_was_repriced_or_withdrawn_and_accepting_applies_i
     assert 'data-testid="cart-problems"' not in client.get("/me/cart/").content.decode()
 
 
+def test_checkout_under_the_gateways_smallest_payment_says_so_and_keeps_the_cart(client_for, female_patient, hospital):
+    cheap = LabTestFactory(hospital=hospital, price=Decimal("5.00"))
+    cart = services.add_to_cart(patient=female_patient, lab_test=cheap).order
+    refused = client_for(female_patient).post(f"/me/lab-cart/{cart.pk}/checkout/", follow=True)
+
+    assert LabOrder.objects.get(pk=cart.pk).status == "cart" and not Payment.objects.exists()
+    assert "The smallest amount that can be paid online is BDT 10.00; add a little more." in _messages(refused)
+
+
 def test_remove_line_takes_a_test_out(client_for, female_patient, make_order, haemoglobin_test):
     cart = make_order("cart")
     line = cart.lines.get(lab_test=haemoglobin_test)

@@ -11,6 +11,7 @@ from accounts.tests.factories import PatientFactory
 from labs import services
 from labs.models import LabOrder
 from notifications.models import Notification
+from payments.lifecycle import expire_stale_holds
 from payments.models import Payment
 from payments.payables import find_payable, payables_awaiting_payment
 from payments.tests.conftest import sandbox  # noqa: F401  (the gateway pointed at the live sandbox)
@@ -40,9 +41,9 @@ def test_stale_holds_expire_once_and_the_patient_is_told(female_patient, haemogl
     stale = place(female_patient, [haemoglobin_test], now=NOW)
     fresh = place(female_patient, [haemoglobin_test], now=NOW + timedelta(minutes=10))
 
-    assert services.expire_stale_lab_holds(now=NOW + timedelta(minutes=14)) == 0
-    assert services.expire_stale_lab_holds(now=NOW + timedelta(minutes=15)) == 1
-    assert services.expire_stale_lab_holds(now=NOW + timedelta(minutes=16)) == 0
+    assert expire_stale_holds(now=NOW + timedelta(minutes=14)) == 0
+    assert expire_stale_holds(now=NOW + timedelta(minutes=15)) == 1
+    assert expire_stale_holds(now=NOW + timedelta(minutes=16)) == 0
 
     stale.refresh_from_db()
     fresh.refresh_from_db()
@@ -114,7 +115,7 @@ def test_a_payment_for_an_order_that_expired_meanwhile_is_refunded(sandbox, fema
 
     order = place(female_patient, [haemoglobin_test])
     payment = start(order, female_patient)
-    services.expire_stale_lab_holds(now=timezone.now() + timedelta(hours=1))
+    expire_stale_holds(now=timezone.now() + timedelta(hours=1))
     assert post("ipn", settle(payment)).status_code == 200
 
     payment.refresh_from_db()

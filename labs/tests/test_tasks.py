@@ -1,4 +1,5 @@
-"""The consumer expires unpaid lab orders every minute and escalates unacknowledged critical results every five."""
+"""The consumer expires unpaid lab orders every minute (payments' one sweep) and escalates unacknowledged critical
+results every five."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -10,6 +11,7 @@ from huey.contrib.djhuey import HUEY
 from labs import tasks
 from labs.models import LabOrder
 from notifications.models import Notification
+from payments.tasks import expire_holds_task
 
 WHEN = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
 
@@ -22,7 +24,7 @@ def _due(when: datetime) -> set[str]:
 def test_lab_sweeps_are_scheduled():
     for minute in range(0, 10):
         due = _due(WHEN + timedelta(minutes=minute))
-        assert "expire_lab_holds_task" in due
+        assert "expire_holds_task" in due
         assert ("escalate_criticals_task" in due) is (minute % 5 == 0)
 
 
@@ -41,7 +43,7 @@ def test_the_tasks_expire_holds_and_escalate(make_order, lab_worker, hospital_ad
     services.verify_and_report(order=order, by=lab_worker, now=NOW)
 
     with time_machine.travel(NOW + timedelta(hours=1), tick=False):
-        assert tasks.expire_lab_holds_task.call_local() == 1
+        assert expire_holds_task.call_local() == 1
         assert tasks.escalate_criticals_task.call_local() == 1
 
     assert LabOrder.objects.get(pk=waiting.pk).status == "expired"

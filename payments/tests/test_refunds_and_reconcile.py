@@ -48,6 +48,19 @@ def test_refund_is_capped_and_partial_then_full(sandbox, payable, patient, hospi
         services.refund_payment(payment=payment, amount=Decimal("1.00"), reason="Again")
 
 
+def test_a_payable_asks_for_a_part_refunded_and_payments_decides_how(sandbox, payable, patient):
+    payment = paid(payable, patient)
+
+    services.refund_payable(payable=payable, amount=Decimal("200.00"), reason="Part not given")
+    payment.refresh_from_db()
+    assert (payment.status, payment.refunded_amount) == (Status.PAID, Decimal("200.00"))
+
+    services.refund_payable(payable=payable, amount=Decimal("999.00"), reason="The rest not given")
+    payment.refresh_from_db()
+    assert (payment.status, payment.refunded_amount) == (Status.REFUNDED, Decimal("500.00"))
+    assert SandboxRefund.objects.filter(session__tran_id=payment.tran_id).count() == 2
+
+
 def test_refund_the_gateway_does_not_answer_gives_the_reservation_back(sandbox, payable, patient, settings):
     payment = paid(payable, patient)
     settings.SSLCOMMERZ_BASE_URL = f"http://127.0.0.1:{closed_port()}"

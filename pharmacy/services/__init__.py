@@ -38,7 +38,6 @@ from .fulfilment import (
     start_preparing,
 )
 from .orders import (
-    MIN_PAYABLE_AMOUNT,
     CartFill,
     CartProblem,
     add_to_cart,
@@ -47,10 +46,8 @@ from .orders import (
     cart_problems,
     checkout,
     expire_order,
-    expire_stale_medicine_holds,
     mark_order_paid,
     open_cart,
-    payment_hold_minutes,
     place_order,
     remove_from_cart,
     set_quantity,
@@ -59,13 +56,13 @@ from .prescribing import UNCOUNTED_COURSE_UNITS, prescribed_quantity
 from .stock import adjust_stock, receive_stock, write_off_expired
 
 __all__ = [
-    "MAX_BATCH_QUANTITY", "MAX_PRICE", "MEDICINE_FIELDS", "MIN_PAYABLE_AMOUNT", "UNCOUNTED_COURSE_UNITS",
+    "MAX_BATCH_QUANTITY", "MAX_PRICE", "MEDICINE_FIELDS", "UNCOUNTED_COURSE_UNITS",
     "CartFill", "CartProblem", "InvalidTransition", "Kind", "PharmacyError", "PrescribedAllowance",
     "PrescriptionRequired", "Shortage", "Status", "StockShortage",
     "activate_medicine", "add_to_cart", "adjust_stock", "cancel_order", "cart_from_prescription", "cart_problems",
-    "checkout", "create_medicine", "deactivate_medicine", "expire_order", "expire_stale_medicine_holds",
+    "checkout", "create_medicine", "deactivate_medicine", "expire_order",
     "mark_collected", "mark_delivered", "mark_order_paid", "mark_ready", "open_cart", "order_prescriptions",
-    "payment_hold_minutes", "pharmacy_settings", "place_order", "prescribed_quantity", "prescription_allowances",
+    "pharmacy_settings", "place_order", "prescribed_quantity", "prescription_allowances",
     "read_order_prescription", "receive_stock", "remove_from_cart", "send_out_for_delivery", "set_quantity",
     "start_preparing", "update_medicine", "update_pharmacy_settings", "write_off_expired",
 ]

@@ -8,10 +8,9 @@ where an input is at fault, its ``field`` and the ``item`` index it concerns.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from healthstack.status import locked
 from healthstack.templatetags.money import money
 from hospitals.models import Hospital
+from payments import lifecycle
 from records.models import PrescriptionItem
 
 from ..models import MAX_LINE_QUANTITY, ZERO, Medicine, MedicineOrder, MedicineOrderLine, PharmacyError
@@ -39,14 +39,6 @@ from ._common import (
 from .allowances import patients_prescription, prescribed_item_for, quantity_bought
 from .catalogue import pharmacy_settings
 from .prescribing import item_names_medicine, prescribed_quantity
-
-# The smallest payment SSLCommerz takes (its session API refuses less).
-MIN_PAYABLE_AMOUNT = Decimal("10.00")
-
-
-def payment_hold_minutes() -> int:
-    return getattr(settings, "PAYMENT_HOLD_MINUTES", 15)
-
 
 def _shop_medicine(medicine, *, item: int | None = None) -> Medicine:
     """The medicine as the shop sells it: active, at an approved hospital; else PharmacyError."""
@@ -297,16 +289,17 @@ def _fix_prices(order: MedicineOrder, lines: list[MedicineOrderLine]) -> Decimal
         line.save(update_fields=["price", "unit_price"])
         total += line.price * line.quantity
     amount = total + order.delivery_fee
-    if 0 < amount < MIN_PAYABLE_AMOUNT:
-        raise PharmacyError(_("The smallest order that can be paid online is %(minimum)s; add a little more.")
-                            % {"minimum": money(MIN_PAYABLE_AMOUNT, lines[0].medicine.currency)}, field="items")
+    try:
+        lifecycle.check_minimum(amount, lines[0].medicine.currency)
+    except lifecycle.AmountTooSmall as error:
+        raise PharmacyError(error.message, field="items") from None
     return amount
 
 
 @transaction.atomic
 def checkout(*, patient, order: MedicineOrder, now: datetime | None = None, delivery: bool = False,
              delivery_address: str = "") -> MedicineOrder:
-    """cart → awaiting_payment: fix the prices and amount, reserve the stock, hold it for PAYMENT_HOLD_MINUTES.
+    """cart → awaiting_payment: fix the prices and amount, reserve the stock, hold it (payments.lifecycle).
 
     Every line takes its units from unexpired batches, earliest expiry first. Locks the order,
     then the medicines' batches in primary-key order, so concurrent checkouts of the last units
@@ -329,7 +322,7 @@ def checkout(*, patient, order: MedicineOrder, now: datetime | None = None, deli
     order.amount = amount
     order.currency = lines[0].medicine.currency
     order.checked_out_at = now
-    order.hold_expires_at = now + timedelta(minutes=payment_hold_minutes())
+    order.hold_expires_at = lifecycle.hold_expires_at(now)
     order.transition_to(Status.AWAITING_PAYMENT, by=patient, fields=[
         "amount", "currency", "checked_out_at", "hold_expires_at", "delivery", "delivery_address", "delivery_fee"])
     if order.amount == 0:
@@ -404,25 +397,6 @@ def expire_order(*, order: MedicineOrder, by=None, now: datetime | None = None) 
     order.transition_to(Status.EXPIRED, by=by, reason=_("Payment not received in time."), fields=["hold_expires_at"])
     notify_patient(order, "medicine_order_expired")
     return order
-
-
-def expire_stale_medicine_holds(*, now: datetime | None = None) -> int:
-    """Expire every awaiting-payment medicine order whose hold ran out, releasing its stock; return how many.
-
-    Run every minute by pharmacy.tasks; one query and no transaction when nothing is stale.
-    Each order is moved under its own lock (rows another process holds are left for next time).
-    """
-    now = now or timezone.now()
-    stale = MedicineOrder.objects.stale_holds(now)
-    ids = list(stale.values_list("pk", flat=True)[:500])
-    expired = 0
-    for pk in ids:
-        with transaction.atomic():
-            order = stale.filter(pk=pk).select_for_update(skip_locked=True).first()
-            if order is not None:
-                expire_order(order=order, now=now)
-                expired += 1
-    return expired
 
 
 @transaction.atomic

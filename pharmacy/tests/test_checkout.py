@@ -7,12 +7,13 @@ import pytest
 
 from accounts.tests.factories import PatientFactory
 from notifications.models import Notification
+from payments.lifecycle import expire_stale_holds
+from payments.tasks import expire_holds_task
 from payments.payables import PayableGone, find_payable, payables_awaiting_payment
 from pharmacy import services
 from pharmacy.models import MedicineOrder, PharmacyError
 from pharmacy.selectors import assert_ledger_balanced
 from pharmacy.services import StockShortage
-from pharmacy.tasks import expire_medicine_holds
 from pharmacy.tests.conftest import NOW, moves
 from pharmacy.tests.factories import MedicineFactory
 
@@ -136,11 +137,11 @@ def test_an_unpaid_order_expires_after_its_hold_and_releases_the_stock(patient, 
     order = _checkout(patient, medicine, 8)
 
     clock.shift(timedelta(minutes=14))
-    assert services.expire_stale_medicine_holds() == 0
+    assert expire_stale_holds() == 0
     clock.shift(timedelta(minutes=1))
     assert order.can_be_paid() is False
     with django_capture_on_commit_callbacks(execute=True):
-        assert expire_medicine_holds.call_local() == 1
+        assert expire_holds_task.call_local() == 1
     assert_ledger_balanced()
 
     order.refresh_from_db()
@@ -148,7 +149,7 @@ def test_an_unpaid_order_expires_after_its_hold_and_releases_the_stock(patient, 
     assert order.status == Status.EXPIRED and batch.quantity_reserved == 0
     assert moves(batch)[-1] == ("released", 0, -8)
     assert Notification.objects.filter(user=patient, event="medicine_order_expired").exists()
-    assert services.expire_stale_medicine_holds() == 0
+    assert expire_stale_holds() == 0
     _checkout(PatientFactory(), medicine, 10)  # every unit can be sold again
 
 
@@ -179,7 +180,7 @@ def test_payment_confirmed_moves_the_order_to_paid_once(patient, medicine, recei
     order.refresh_from_db()
     assert order.status == Status.PAID and order.paid_at == NOW and order.hold_expires_at is None
     assert order.status_changes.filter(to_status="paid").count() == 1
-    assert services.expire_stale_medicine_holds(now=NOW + timedelta(days=1)) == 0
+    assert expire_stale_holds(now=NOW + timedelta(days=1)) == 0
 
 
 @pytest.mark.parametrize("state", ["cart", "awaiting_payment", "paid", "preparing"])
@@ -224,7 +225,7 @@ def test_an_order_below_what_the_gateway_accepts_is_refused_at_checkout(patient,
     services.add_to_cart(patient=patient, medicine=aspirin, quantity=10)
     cart = services.open_cart(patient=patient, hospital=hospital)
 
-    with pytest.raises(PharmacyError, match="smallest order") as error:
+    with pytest.raises(PharmacyError, match="smallest amount that can be paid online is BDT 10.00") as error:
         services.checkout(patient=patient, order=cart)
     assert error.value.field == "items"
     assert not cart.stock_movements.exists()

@@ -393,7 +393,7 @@ def test_checkout_under_the_smallest_payment_is_refused(shopper, patient, hospit
     response = _checkout(shopper, line.order)
 
     assert response.status_code == 400
-    assert "smallest order" in response.content.decode()
+    assert "The smallest amount that can be paid online is BDT 10.00" in response.content.decode()
 
 
 # "Buy these medicines" -------------------------------------------------------------------------
