@@ -1,6 +1,7 @@
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -450,6 +451,7 @@ def test_patient_cancels_with_a_reason(client_for, patient, make_appointment):
     assert Appointment.objects.get(pk=appointment.pk).status == Status.CANCELLED
 
 
+@time_machine.travel(datetime(2026, 12, 7, 4, 0, tzinfo=UTC), tick=False)  # 10:00 in Dhaka, whatever today is
 def test_cancel_after_cutoff_is_a_message(client_for, patient, doctor_membership):
     hospital = doctor_membership.hospital
     soon = local_now(hospital) + timedelta(minutes=30)
