@@ -96,3 +96,16 @@ def attribute_stores(node: ast.AST, attributes) -> list[tuple[int, str]]:
         return []
     return [(part.lineno, part.attr) for target in targets for part in ast.walk(target)
             if isinstance(part, ast.Attribute) and part.attr in attributes and isinstance(part.ctx, ast.Store)]
+
+
+def url_routes(patterns=None, prefix: str = ""):
+    """``(route, URLPattern)`` for every view of the site's URLconf (or of ``patterns``), its route written out
+    in full ("api/v1/doctors/<int:pk>/"). The tests that walk every page or endpoint start here."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from url_routes(entry.url_patterns, route)
+        elif isinstance(entry, URLPattern):
+            yield route, entry

@@ -13,11 +13,11 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
-from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from accounts.tests.factories import PatientFactory
 from appointments.tests.factories import AppointmentFactory, DayOffFactory, ScheduleRuleFactory
+from healthstack.testing import url_routes
 from hospitals.models import DoctorCertificate, Membership, StaffInvitation
 from hospitals.tests.factories import DepartmentFactory, MembershipFactory
 from payments.models import Payment
@@ -28,15 +28,7 @@ from records.tests.factories import TINY_PDF, MedicalDocumentFactory, Prescripti
 
 
 def _manage_paths(prefix="manage/<slug:hospital_slug>/"):
-    def walk(patterns, prefix=""):
-        for entry in patterns:
-            route = prefix + str(entry.pattern)
-            if isinstance(entry, URLResolver):
-                yield from walk(entry.url_patterns, route)
-            elif isinstance(entry, URLPattern):
-                yield route
-
-    for route in walk(get_resolver().url_patterns):
+    for route, _view in url_routes():
         if route.startswith(prefix):
             path = route.replace("<slug:hospital_slug>", "{slug}")
             path = re.sub(r"<int:\w+>", "1", path)
@@ -46,15 +38,7 @@ def _manage_paths(prefix="manage/<slug:hospital_slug>/"):
 
 
 def _routes_with_an_id(prefix):
-    def walk(patterns, route=""):
-        for entry in patterns:
-            if isinstance(entry, URLResolver):
-                yield from walk(entry.url_patterns, route + str(entry.pattern))
-            elif isinstance(entry, URLPattern):
-                yield route + str(entry.pattern)
-
-    return sorted({"/" + route for route in walk(get_resolver().url_patterns)
-                   if route.startswith(prefix) and route.count("<") > 1})
+    return sorted({"/" + route for route, _view in url_routes() if route.startswith(prefix) and route.count("<") > 1})
 
 
 MANAGE_PATHS = sorted(set(_manage_paths()))
@@ -131,7 +115,11 @@ def _issued_prescription(doctor, patient):
 def _lab_objects(hospital, doctor, patient) -> dict:
     """A test with an analyte and a range, and a reported order (with its report) of ``patient`` at ``hospital``."""
     from labs import services as labs
-    from labs.tests.factories import AnalyteFactory, LabTestFactory, ReferenceRangeFactory
+    from labs.tests.factories import (
+        AnalyteFactory,
+        LabTestFactory,
+        ReferenceRangeFactory,
+    )
 
     lab_test = LabTestFactory(hospital=hospital)
     analyte = AnalyteFactory(lab_test=lab_test)

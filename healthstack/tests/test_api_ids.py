@@ -8,11 +8,11 @@ endpoint added later is covered without editing this file.
 import re
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from healthstack.lookups import MAX_ID, parse_id
+from healthstack.testing import url_routes
 
 pytestmark = pytest.mark.django_db
 
@@ -118,16 +118,7 @@ def test_every_integer_the_api_takes_has_its_bounds_in_the_schema():
 
 def _routes_with_ids():
     """Every route of the site (pages and API) with an ``<int:...>`` in its path."""
-
-    def walk(patterns, prefix):
-        for pattern in patterns:
-            route = prefix + str(pattern.pattern)
-            if isinstance(pattern, URLResolver):
-                yield from walk(pattern.url_patterns, route)
-            elif isinstance(pattern, URLPattern) and "<int:" in route:
-                yield route
-
-    return list(walk(get_resolver().url_patterns, ""))
+    return [route for route, _view in url_routes() if "<int:" in route]
 
 
 def _check_paths(world, users, routes, values):

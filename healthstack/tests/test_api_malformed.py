@@ -8,11 +8,11 @@ import json
 import re
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from healthstack.testing import url_routes
 
 pytestmark = pytest.mark.django_db
 
@@ -25,16 +25,9 @@ WRONG_VALUES = [["x"], {"a": 1}, True]
 def api_routes():
     """(route, view class) of every /api/v1/ endpoint in the URLconf, e.g. ("api/v1/doctors/<int:pk>/", ...)."""
 
-    def walk(patterns, prefix):
-        for pattern in patterns:
-            route = prefix + str(pattern.pattern)
-            if isinstance(pattern, URLResolver):
-                yield from walk(pattern.url_patterns, route)
-            # Signing out mid-walk would turn every later request into a 401.
-            elif isinstance(pattern, URLPattern) and route.startswith(API_PREFIX) and "logout" not in route:
-                yield route, pattern.callback.cls
-
-    return list(walk(get_resolver().url_patterns, ""))
+    # Signing out mid-walk would turn every later request into a 401.
+    return [(route, view.callback.cls) for route, view in url_routes()
+            if route.startswith(API_PREFIX) and "logout" not in route]
 
 
 def assert_client_error(response, what):
